@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _ledger_vectors import load
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger import merkle
+from tests.ledger.vectors import load
 
 VECTORS = load("rfc6962.json")
 TREES = {tree["id"]: tree for tree in VECTORS["trees"]}

@@ -6,10 +6,10 @@ import base64
 from typing import Any
 
 import pytest
-from _ledger_vectors import load
 
 from ledger import note
 from ledger.keys import LogSigner, WitnessCosigner
+from tests.ledger.vectors import load
 
 VECTORS = load("signed-note.json")
 NOTES = [v for v in VECTORS["notes"] if not v.get("format_only")]
