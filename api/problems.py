@@ -1,0 +1,97 @@
+"""RFC 9457 problem details for every error the API returns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import DomainError
+
+log = logging.getLogger("relief.api")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://relief-reserve.org/problems/"
+
+
+def problem(
+    status: int, title: str, detail: str, *, type_slug: str, instance: str, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + type_slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        extra: dict[str, Any] = dict(exc.extra)
+        if exc.problems:
+            extra["errors"] = [p.as_dict() for p in exc.problems]
+        return problem(
+            exc.status,
+            exc.title,
+            exc.detail,
+            type_slug=exc.type_slug,
+            instance=request.url.path,
+            **extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
+            for err in exc.errors()
+        ]
+        where = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors[:5])
+        return problem(
+            422,
+            "Invalid input",
+            f"The request does not have the expected shape ({where}).",
+            type_slug="invalid-input",
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        response = problem(
+            exc.status_code,
+            _title(exc.status_code),
+            str(exc.detail),
+            type_slug=f"http-{exc.status_code}",
+            instance=request.url.path,
+        )
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(
+            500,
+            "Internal server error",
+            "An unexpected error happened; it has been logged.",
+            type_slug="internal",
+            instance=request.url.path,
+        )
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

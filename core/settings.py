@@ -1,0 +1,68 @@
+"""The one settings object, read at the edge (API, command line, benchmarks)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "development"}
+
+
+class Settings(BaseSettings):
+    """Relief Reserve settings, from `RELIEF_*` environment variables or a `.env` file."""
+
+    model_config = SettingsConfigDict(env_prefix="RELIEF_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "RELIEF_DATABASE_URL")
+    )
+    db_echo: bool = False
+
+    # Tokens (issue: users, roles and scopes). Generated into data_dir for development.
+    token_secret: SecretStr | None = None
+    token_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+    # Ledger: the log's name (C2SP origin line) and its signing key file.
+    ledger_origin: str = "relief-reserve.example/district-log"
+    ledger_key_file: Path | None = None
+
+    # Optimiser limits.
+    routing_time_limit_s: float = Field(default=10.0, gt=0, le=3600)
+    allocation_time_limit_s: float = Field(default=60.0, gt=0, le=3600)
+    osrm_url: str | None = None
+
+    # Spreadsheet import.
+    import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    import_max_rows: int = Field(default=1_000_000, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment == "production":
+            secret = self.token_secret.get_secret_value() if self.token_secret else ""
+            if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < 32:
+                raise ValueError(
+                    "RELIEF_TOKEN_SECRET must be set to a random value of 32+ characters "
+                    "in production"
+                )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'relief.db').as_posix()}"
+
+    @property
+    def resolved_ledger_key_file(self) -> Path:
+        return self.ledger_key_file or self.data_dir / "ledger-signing.key"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

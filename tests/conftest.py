@@ -1,0 +1,174 @@
+"""Shared fixtures: databases built by running the migrations, on SQLite and PostgreSQL.
+
+* `engine` — a migrated database shared by the tests of one backend; tests reach it only
+  through `session` / `client`, whose work is rolled back after each test.
+* `fresh_engine` — a new, empty migrated database of its own, for tests that must really
+  commit (concurrent writers, the served API).
+* `client` — the API on `engine`, with the request's session joined to the test's
+  transaction.
+
+PostgreSQL comes from `RELIEF_TEST_PG_URL` (default: the local server as user postgres).
+When it cannot be reached the PostgreSQL cases are skipped, except in CI (`CI=true`) or
+with `RELIEF_REQUIRE_PG=1`, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+import migrations
+from api.app import create_app
+from api.deps import get_session
+from core.db import make_engine
+from core.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = Path(os.environ.get("RELIEF_SHARED_DIR", REPO_ROOT.parent / "shared"))
+PG_ADMIN_URL = os.environ.get(
+    "RELIEF_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+def _pg_required() -> bool:
+    return os.environ.get("CI", "").lower() == "true" or os.environ.get("RELIEF_REQUIRE_PG") == "1"
+
+
+class PostgresServer:
+    """Creates throwaway databases on the test server, from a migrated template."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+        self.url = make_url(admin_url)
+        self.prefix = f"relief_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.template: str | None = None
+        self.created: list[str] = []
+
+    def reachable(self) -> str | None:
+        try:
+            with self.admin.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            return str(exc).splitlines()[0]
+        return None
+
+    def database_url(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def new_database(self) -> str:
+        if self.template is None:
+            self.template = f"{self.prefix}_tpl"
+            self._create(self.template, template=None)
+            migrations.upgrade(self.database_url(self.template))
+        name = f"{self.prefix}_{len(self.created)}"
+        self._create(name, template=self.template)
+        return self.database_url(name)
+
+    def _create(self, name: str, template: str | None) -> None:
+        with self.admin.connect() as connection:
+            clause = f" TEMPLATE {template}" if template else ""
+            connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        self.created.append(name)
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as connection:
+            for name in reversed(self.created):
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer(PG_ADMIN_URL)
+    problem = server.reachable()
+    if problem is not None:
+        server.admin.dispose()
+        message = (
+            f"PostgreSQL at {make_url(PG_ADMIN_URL).render_as_string()} unreachable: {problem}"
+        )
+        if _pg_required():
+            pytest.fail(message + " (required in CI)", pytrace=False)
+        pytest.skip(message + " — PostgreSQL tests skipped; start the server to run them")
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    migrations.upgrade(f"sqlite:///{path}")
+    return path
+
+
+def _new_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        return server.new_database()
+    template: Path = request.getfixturevalue("sqlite_template")
+    path = tmp_path / f"relief-{uuid.uuid4().hex[:8]}.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    url = _new_database(request.param, request, tmp_path_factory.mktemp("db"))
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    url = _new_database(request.param, request, tmp_path)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back when the test ends."""
+    connection = engine.connect()
+    outer = connection.begin()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(environment="test", data_dir=tmp_path / "data", database_url="sqlite://")
+
+
+@pytest.fixture
+def client(session: Session, engine: Engine, settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings, engine)
+
+    def joined_session() -> Iterator[Session]:
+        # Each request is a savepoint: a refused request changes nothing, as in production.
+        with session.begin_nested():
+            yield session
+
+    app.dependency_overrides[get_session] = joined_session
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
