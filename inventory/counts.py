@@ -1,0 +1,205 @@
+"""Physical counts (盘点): start, enter counted quantities per lot, see the variance, post.
+
+Posting adjusts each counted lot to its counted quantity, as count-adjustment movements of
+one action tied to the count. The variance is taken against the books at the moment of
+posting, so movements recorded while the count is open are not lost; lots that were not
+counted are left as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from core.clock import utcnow
+from core.errors import Conflict, InvalidInput, NotFound
+from inventory import registry, schemas
+from inventory.journal import Op
+from inventory.models import Item, Lot, Movement, StockBalance, StockCount, StockCountLine
+from inventory.rules import variances
+from inventory.stock import LotKey, OpMeta, apply, lock_depot_items, resolve_lots
+
+
+def _get_count(session: Session, count_id: int) -> StockCount:
+    count = session.get(StockCount, count_id)
+    if count is None:
+        raise NotFound(f"Count {count_id} does not exist.")
+    return count
+
+
+def _open(session: Session, count_id: int) -> StockCount:
+    count = _get_count(session, count_id)
+    if count.status != "open":
+        raise Conflict(f"Count {count_id} is {count.status}; only an open count can change.")
+    return count
+
+
+def _book(session: Session, depot_id: int) -> dict[int, int]:
+    rows = session.execute(
+        select(StockBalance.lot_id, StockBalance.quantity).where(StockBalance.depot_id == depot_id)  # type: ignore[arg-type]
+    ).all()
+    return {row.lot_id: int(row.quantity) for row in rows}
+
+
+def start(session: Session, data: schemas.CountCreate, *, actor: str) -> schemas.CountPublic:
+    depot = registry.get_depot(session, data.depot_id)
+    already = session.execute(
+        select(StockCount.id).where(
+            StockCount.depot_id == depot.id,  # type: ignore[arg-type]
+            StockCount.status == "open",  # type: ignore[arg-type]
+        )
+    ).scalar_one_or_none()
+    if already is not None:
+        raise Conflict(
+            f"Depot {depot.code} already has an open count ({already}).",
+            extra={"count_id": already},
+        )
+    count = StockCount(depot_id=depot.id or 0, started_by=actor, note=data.note)
+    session.add(count)
+    session.flush()
+    lots = session.execute(
+        select(StockBalance.item_id, StockBalance.lot_id, StockBalance.quantity).where(
+            StockBalance.depot_id == depot.id,  # type: ignore[arg-type]
+            StockBalance.quantity > 0,  # type: ignore[arg-type]
+        )
+    ).all()
+    session.add_all(
+        StockCountLine(
+            count_id=count.id or 0, item_id=row.item_id, lot_id=row.lot_id, expected=row.quantity
+        )
+        for row in lots
+    )
+    session.flush()
+    return view(session, count.id or 0)
+
+
+def enter(
+    session: Session, count_id: int, entries: Sequence[schemas.CountLineEntry], *, actor: str
+) -> schemas.CountPublic:
+    """Record counted quantities; a lot the books do not hold at this depot is added."""
+    count = _open(session, count_id)
+    item_ids = {e.item_id for e in entries}
+    items = {i.id: i for i in session.execute(select(Item).where(Item.id.in_(item_ids))).scalars()}  # type: ignore[union-attr]
+    unknown = sorted(item_ids - set(items))
+    if unknown:
+        raise NotFound(f"Unknown item id(s): {', '.join(map(str, unknown))}.")
+    keys = [LotKey(e.item_id, e.lot_number, e.expiry_date, e.reserve_type) for e in entries]
+    known, _ = resolve_lots(session, keys, create=False)
+    for index, entry in enumerate(entries):
+        item = items[entry.item_id]
+        if (
+            (entry.item_id, entry.lot_number) not in known
+            and entry.expiry_date is None
+            and item.shelf_life_days
+        ):
+            raise InvalidInput(
+                f"Lot {entry.lot_number} of {item.code} is new: give its expiry_date.",
+                extra={"index": index},
+            )
+    lot_ids, problems = resolve_lots(session, keys, create=True)
+    if problems:
+        raise Conflict(problems[0][1])
+    lines = {
+        line.lot_id: line
+        for line in session.execute(
+            select(StockCountLine).where(StockCountLine.count_id == count.id)  # type: ignore[arg-type]
+        ).scalars()
+    }
+    book = _book(session, count.depot_id)
+    for entry in entries:
+        lot_id = lot_ids[(entry.item_id, entry.lot_number)]
+        line = lines.get(lot_id)
+        if line is None:
+            line = StockCountLine(
+                count_id=count.id or 0,
+                item_id=entry.item_id,
+                lot_id=lot_id,
+                expected=book.get(lot_id, 0),
+            )
+            session.add(line)
+            lines[lot_id] = line
+        line.counted = entry.counted
+    session.flush()
+    return view(session, count_id)
+
+
+def view(session: Session, count_id: int) -> schemas.CountPublic:
+    count = _get_count(session, count_id)
+    rows = session.execute(
+        select(StockCountLine, Item.code, Lot)
+        .join(Item, Item.id == StockCountLine.item_id)  # type: ignore[arg-type]
+        .join(Lot, Lot.id == StockCountLine.lot_id)  # type: ignore[arg-type]
+        .where(StockCountLine.count_id == count_id)  # type: ignore[arg-type]
+        .order_by(Item.code, Lot.expiry_date, Lot.lot_number)
+    ).all()
+    book = _book(session, count.depot_id) if count.status == "open" else {}
+    lines = []
+    for line, item_code, lot in rows:
+        expected = book.get(line.lot_id, 0) if count.status == "open" else line.expected
+        lines.append(
+            schemas.CountLinePublic(
+                item_id=line.item_id,
+                item_code=item_code,
+                lot_id=line.lot_id,
+                lot_number=lot.lot_number,
+                expiry_date=lot.expiry_date,
+                expected=expected,
+                counted=line.counted,
+                variance=None if line.counted is None else line.counted - expected,
+            )
+        )
+    return schemas.CountPublic(
+        id=count.id or 0,
+        depot_id=count.depot_id,
+        status=count.status,
+        started_by=count.started_by,
+        started_at=count.started_at,
+        posted_by=count.posted_by,
+        posted_at=count.posted_at,
+        note=count.note,
+        lines=lines,
+    )
+
+
+def post(
+    session: Session, count_id: int, *, actor: str
+) -> tuple[schemas.CountPublic, list[Movement]]:
+    """Adjust the books to the counted quantities, in one action."""
+    count = _open(session, count_id)
+    lines = list(
+        session.execute(
+            select(StockCountLine).where(StockCountLine.count_id == count_id)  # type: ignore[arg-type]
+        ).scalars()
+    )
+    lock_depot_items(session, {(count.depot_id, line.item_id) for line in lines})
+    book = _book(session, count.depot_id)
+    for line in lines:
+        line.expected = book.get(line.lot_id, 0)
+    items = {line.lot_id: line.item_id for line in lines}
+    diffs = variances([(line.lot_id, line.expected, line.counted) for line in lines])
+    movements: list[Movement] = []
+    if diffs:
+        ops = [
+            Op("count_adjustment", count.depot_id, items[d.lot_id], d.difference, lot_id=d.lot_id)
+            for d in diffs
+        ]
+        meta = [OpMeta(reason=f"count {count_id}: variance", reference=f"count {count_id}")] * len(
+            ops
+        )
+        movements = apply(session, ops, actor=actor, meta=meta, count_id=count_id)
+    count.status = "posted"
+    count.posted_by = actor
+    count.posted_at = utcnow()
+    session.flush()
+    return view(session, count_id), movements
+
+
+def cancel(session: Session, count_id: int, *, actor: str) -> schemas.CountPublic:
+    count = _open(session, count_id)
+    count.status = "cancelled"
+    count.posted_by = actor
+    count.posted_at = utcnow()
+    session.flush()
+    return view(session, count_id)

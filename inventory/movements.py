@@ -1,0 +1,219 @@
+"""The use cases of a depot manager's day: receive, issue, transfer, write off, reverse."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from core.clock import utcnow
+from core.errors import Conflict, InvalidInput
+from inventory import registry, schemas
+from inventory.journal import Op
+from inventory.models import Depot, Item, Lot, Movement, StockBalance
+from inventory.stock import LotKey, OpMeta, apply, resolve_lots, reverse
+
+
+def _meta(data: schemas.MovementBase, reason: str | None = None) -> OpMeta:
+    if data.occurred_at is not None:
+        if data.occurred_at.tzinfo is None:
+            raise InvalidInput("occurred_at must carry a timezone (e.g. 2026-03-01T08:00:00Z).")
+        if data.occurred_at > utcnow():
+            raise InvalidInput("occurred_at cannot be in the future.")
+    return OpMeta(
+        reason=reason or data.reason, reference=data.reference, occurred_at=data.occurred_at
+    )
+
+
+def _result(movements: Sequence[Movement]) -> schemas.ActionResult:
+    return schemas.ActionResult(
+        action_id=movements[0].action_id,
+        movements=[schemas.MovementPublic.model_validate(m) for m in movements],
+    )
+
+
+def _lot_id(session: Session, item: Item, lot_number: str) -> int:
+    ids, problems = resolve_lots(session, [LotKey(item.id or 0, lot_number)], create=False)
+    if problems:
+        raise InvalidInput(f"Lot {lot_number} of item {item.code} is not known.")
+    return ids[(item.id or 0, lot_number)]
+
+
+def _usable_depot(session: Session, depot_id: int) -> Depot:
+    depot = registry.get_depot(session, depot_id)
+    if depot.kind == "in_transit":
+        raise Conflict("Stock in transit moves only through dispatch and receipt.")
+    return depot
+
+
+def receive(session: Session, data: schemas.ReceiptCreate, *, actor: str) -> schemas.ActionResult:
+    _usable_depot(session, data.depot_id)
+    item = registry.get_item(session, data.item_id)
+    if data.expiry_date is None and item.shelf_life_days is not None:
+        raise InvalidInput(
+            f"Item {item.code} has a shelf life: give the lot's expiry_date.",
+        )
+    key = LotKey(item.id or 0, data.lot_number, data.expiry_date, data.reserve_type)
+    ids, problems = resolve_lots(session, [key], create=True)
+    if problems:
+        raise Conflict(problems[0][1])
+    op = Op(
+        "receipt",
+        data.depot_id,
+        data.item_id,
+        data.quantity,
+        lot_id=ids[(key.item_id, key.lot_number)],
+    )
+    return _result(apply(session, [op], actor=actor, meta=[_meta(data)]))
+
+
+def issue(session: Session, data: schemas.IssueCreate, *, actor: str) -> schemas.ActionResult:
+    _usable_depot(session, data.depot_id)
+    item = registry.get_item(session, data.item_id)
+    lot_id = _lot_id(session, item, data.lot_number) if data.lot_number else None
+    op = Op("issue", data.depot_id, data.item_id, data.quantity, lot_id=lot_id, item_code=item.code)
+    return _result(apply(session, [op], actor=actor, meta=[_meta(data)]))
+
+
+def transfer(session: Session, data: schemas.TransferCreate, *, actor: str) -> schemas.ActionResult:
+    source = _usable_depot(session, data.from_depot_id)
+    destination = _usable_depot(session, data.to_depot_id)
+    if source.district_id != destination.district_id:
+        raise InvalidInput("Transfers stay within one district.")
+    item = registry.get_item(session, data.item_id)
+    lot_id = _lot_id(session, item, data.lot_number) if data.lot_number else None
+    op = Op(
+        "transfer",
+        data.from_depot_id,
+        data.item_id,
+        data.quantity,
+        lot_id=lot_id,
+        to_depot_id=data.to_depot_id,
+        item_code=item.code,
+    )
+    return _result(apply(session, [op], actor=actor, meta=[_meta(data)]))
+
+
+def write_off(
+    session: Session, data: schemas.WriteOffCreate, *, actor: str
+) -> schemas.ActionResult:
+    _usable_depot(session, data.depot_id)
+    item = registry.get_item(session, data.item_id)
+    lot_id = _lot_id(session, item, data.lot_number)
+    reason = data.write_off_reason + (f": {data.reason}" if data.reason else "")
+    op = Op(
+        "write_off", data.depot_id, data.item_id, data.quantity, lot_id=lot_id, item_code=item.code
+    )
+    return _result(apply(session, [op], actor=actor, meta=[_meta(data, reason)]))
+
+
+def reverse_movement(
+    session: Session, movement_id: int, data: schemas.ReversalCreate, *, actor: str
+) -> schemas.ActionResult:
+    return _result(reverse(session, movement_id, actor=actor, reason=data.reason))
+
+
+def list_movements(
+    session: Session,
+    *,
+    depot_id: int | None = None,
+    item_id: int | None = None,
+    action_id: str | None = None,
+    after_id: int = 0,
+    limit: int = 100,
+) -> Sequence[Movement]:
+    query = select(Movement).where(Movement.id > after_id).order_by(Movement.id).limit(limit)  # type: ignore[arg-type, operator]
+    if depot_id is not None:
+        query = query.where(Movement.depot_id == depot_id)  # type: ignore[arg-type]
+    if item_id is not None:
+        query = query.where(Movement.item_id == item_id)  # type: ignore[arg-type]
+    if action_id is not None:
+        query = query.where(Movement.action_id == action_id)  # type: ignore[arg-type]
+    return session.execute(query).scalars().all()
+
+
+def list_balances(
+    session: Session,
+    *,
+    depot_ids: Sequence[int] | None = None,
+    item_id: int | None = None,
+    district_id: int | None = None,
+    include_empty: bool = False,
+) -> list[schemas.BalancePublic]:
+    query = (
+        select(StockBalance, Depot.code, Item.code, Lot)
+        .join(Depot, Depot.id == StockBalance.depot_id)  # type: ignore[arg-type]
+        .join(Item, Item.id == StockBalance.item_id)  # type: ignore[arg-type]
+        .join(Lot, Lot.id == StockBalance.lot_id)  # type: ignore[arg-type]
+        .order_by(Depot.code, Item.code, Lot.expiry_date, Lot.lot_number)
+    )
+    if depot_ids is not None:
+        query = query.where(StockBalance.depot_id.in_(depot_ids))  # type: ignore[attr-defined]
+    if item_id is not None:
+        query = query.where(StockBalance.item_id == item_id)  # type: ignore[arg-type]
+    if district_id is not None:
+        query = query.where(Depot.district_id == district_id)  # type: ignore[arg-type]
+    if not include_empty:
+        query = query.where(StockBalance.quantity > 0)  # type: ignore[arg-type]
+    return [
+        schemas.BalancePublic(
+            depot_id=balance.depot_id,
+            depot_code=depot_code,
+            item_id=balance.item_id,
+            item_code=item_code,
+            lot_id=balance.lot_id,
+            lot_number=lot.lot_number,
+            expiry_date=lot.expiry_date,
+            reserve_type=lot.reserve_type,
+            quantity=balance.quantity,
+        )
+        for balance, depot_code, item_code, lot in session.execute(query).all()
+    ]
+
+
+def journal_discrepancies(session: Session) -> list[tuple[int, int, int, int]]:
+    """(depot_id, lot_id, balance, journal sum) wherever the two disagree; empty when sound."""
+    from sqlalchemy import func
+
+    sums = {
+        (row.depot_id, row.lot_id): int(row.total)
+        for row in session.execute(
+            select(
+                Movement.depot_id, Movement.lot_id, func.sum(Movement.quantity).label("total")
+            ).group_by(Movement.depot_id, Movement.lot_id)
+        ).all()
+    }
+    balances = {
+        (row.depot_id, row.lot_id): int(row.quantity)
+        for row in session.execute(
+            select(StockBalance.depot_id, StockBalance.lot_id, StockBalance.quantity)
+        ).all()
+    }
+    out = []
+    for key in sorted(set(sums) | set(balances)):
+        if sums.get(key, 0) != balances.get(key, 0):
+            out.append((key[0], key[1], balances.get(key, 0), sums.get(key, 0)))
+    return out
+
+
+def rebuild_balances(session: Session) -> int:
+    """Recompute every balance from the journal; returns how many rows were corrected."""
+    from sqlalchemy import update
+
+    fixed = 0
+    for depot_id, lot_id, _balance, total in journal_discrepancies(session):
+        updated = session.execute(
+            update(StockBalance)
+            .where(StockBalance.depot_id == depot_id, StockBalance.lot_id == lot_id)  # type: ignore[arg-type]
+            .values(quantity=total, updated_at=utcnow())
+        )
+        if updated.rowcount == 0:  # type: ignore[attr-defined]
+            lot = session.get(Lot, lot_id)
+            assert lot is not None
+            session.add(
+                StockBalance(depot_id=depot_id, item_id=lot.item_id, lot_id=lot_id, quantity=total)
+            )
+        fixed += 1
+    session.flush()
+    return fixed

@@ -1,0 +1,80 @@
+"""The inventory's use cases, as other packages and the API call them.
+
+Every function takes the caller's session and never commits: one user action is one
+transaction, opened by the API's session dependency or the command line's `session_scope`.
+"""
+
+from __future__ import annotations
+
+from inventory.counts import cancel as cancel_count
+from inventory.counts import enter as enter_count_lines
+from inventory.counts import post as post_count
+from inventory.counts import start as start_count
+from inventory.counts import view as view_count
+from inventory.history import daily_issue_history
+from inventory.imports import export_stock, import_count, import_movements
+from inventory.movements import (
+    issue,
+    journal_discrepancies,
+    list_balances,
+    list_movements,
+    rebuild_balances,
+    receive,
+    reverse_movement,
+    transfer,
+    write_off,
+)
+from inventory.registry import (
+    create_community,
+    create_depot,
+    create_district,
+    create_item,
+    get_community,
+    get_depot,
+    get_district,
+    get_item,
+    list_communities,
+    list_depots,
+    list_districts,
+    list_items,
+    set_reorder_levels,
+)
+from inventory.views import below_reorder, expiring, stock_by_community, supply_days
+
+__all__ = [
+    "below_reorder",
+    "cancel_count",
+    "create_community",
+    "create_depot",
+    "create_district",
+    "create_item",
+    "daily_issue_history",
+    "enter_count_lines",
+    "expiring",
+    "export_stock",
+    "get_community",
+    "get_depot",
+    "get_district",
+    "get_item",
+    "import_count",
+    "import_movements",
+    "issue",
+    "journal_discrepancies",
+    "list_balances",
+    "list_communities",
+    "list_depots",
+    "list_districts",
+    "list_items",
+    "list_movements",
+    "post_count",
+    "rebuild_balances",
+    "receive",
+    "reverse_movement",
+    "set_reorder_levels",
+    "start_count",
+    "stock_by_community",
+    "supply_days",
+    "transfer",
+    "view_count",
+    "write_off",
+]
