@@ -1,0 +1,45 @@
+"""The `relief` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from api.commands import db as db_commands
+from api.commands import demo as demo_commands
+from api.commands import inventory as inventory_commands
+from api.commands import ledger as ledger_commands
+
+app = typer.Typer(
+    name="relief",
+    help="Relief Reserve: emergency supply chain and reserve management.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(db_commands.app, name="db")
+app.add_typer(inventory_commands.app, name="stock")
+app.add_typer(ledger_commands.app, name="ledger")
+app.command("demo")(demo_commands.demo)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+    )
+
+
+if __name__ == "__main__":
+    app()

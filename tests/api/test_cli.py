@@ -1,0 +1,50 @@
+"""The command line: the demo builds a district once; stock import, export and check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from core.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RELIEF_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_demo_loads_the_district_once_and_the_journal_checks_out(data_dir: Path) -> None:
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "30 communities" in first.output
+    assert "lots expire within 30 days" in first.output
+    again = runner.invoke(app, ["demo"])
+    assert again.exit_code == 0, again.output
+    assert "already loaded" in again.output
+    checked = runner.invoke(app, ["stock", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert "every balance equals its journal" in checked.output
+
+    export = data_dir / "stock.csv"
+    assert runner.invoke(app, ["stock", "export", str(export)]).exit_code == 0
+    assert export.read_bytes().startswith(b"\xef\xbb\xbfdepot,item,lot")
+
+    bad = data_dir / "bad.csv"
+    bad.write_text("kind,depot,item,quantity\nissue,NOWHERE,WAT-BOTTLE-550,1\n")
+    refused = runner.invoke(app, ["stock", "import", str(bad)])
+    assert refused.exit_code == 2
+    assert "unknown depot 'NOWHERE'" in refused.output
+
+    good = data_dir / "good.csv"
+    good.write_text("kind,depot,item,quantity\nissue,JB-WH-01,WAT-BOTTLE-550,10\n")
+    imported = runner.invoke(app, ["stock", "import", str(good)])
+    assert imported.exit_code == 0, imported.output
