@@ -24,11 +24,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import rfc8785
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
+from core.errors import InvalidInput
 from ledger import merkle
+from ledger.canonical import canonical_json
 from ledger.entries import GENESIS_PREV, KEY_ROTATED, export_line, parse_time, signed_message
 from ledger.export import FORMAT, checkpoint_line, header_line
 from ledger.note import (
@@ -101,8 +102,8 @@ def _check_line(raw: bytes, seq: int, key: VerifyKey) -> tuple[dict[str, Any], b
     if not isinstance(hash_hex, str) or not isinstance(sig_b64, str):
         raise _Failure(seq, "hash and sig must be strings")
     try:
-        canonical = rfc8785.dumps(body)
-    except (rfc8785.CanonicalizationError, ValueError):
+        canonical = canonical_json(body)
+    except InvalidInput:
         raise _Failure(seq, "entry cannot be canonicalised") from None
     if export_line(canonical, hash_hex, sig_b64) != raw:
         raise _Failure(seq, "line is not in canonical form")
