@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 
 from api import problems
@@ -27,8 +27,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return app
 
 
-def _domain_routers() -> list[object]:
-    from api.routers import inventory
-    from api.routers import ledger
+def _domain_routers() -> list[APIRouter]:
+    from api.routers import inventory, ledger
 
     return [inventory.router, ledger.router]

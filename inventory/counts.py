@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
@@ -38,7 +38,9 @@ def _open(session: Session, count_id: int) -> StockCount:
 
 def _book(session: Session, depot_id: int) -> dict[int, int]:
     rows = session.execute(
-        select(StockBalance.lot_id, StockBalance.quantity).where(StockBalance.depot_id == depot_id)  # type: ignore[arg-type]
+        select(col(StockBalance.lot_id), col(StockBalance.quantity)).where(
+            col(StockBalance.depot_id) == depot_id
+        )
     ).all()
     return {row.lot_id: int(row.quantity) for row in rows}
 
@@ -46,9 +48,9 @@ def _book(session: Session, depot_id: int) -> dict[int, int]:
 def start(session: Session, data: schemas.CountCreate, *, actor: str) -> schemas.CountPublic:
     depot = registry.get_depot(session, data.depot_id)
     already = session.execute(
-        select(StockCount.id).where(
-            StockCount.depot_id == depot.id,  # type: ignore[arg-type]
-            StockCount.status == "open",  # type: ignore[arg-type]
+        select(col(StockCount.id)).where(
+            col(StockCount.depot_id) == depot.id,
+            col(StockCount.status) == "open",
         )
     ).scalar_one_or_none()
     if already is not None:
@@ -60,9 +62,11 @@ def start(session: Session, data: schemas.CountCreate, *, actor: str) -> schemas
     session.add(count)
     session.flush()
     lots = session.execute(
-        select(StockBalance.item_id, StockBalance.lot_id, StockBalance.quantity).where(
-            StockBalance.depot_id == depot.id,  # type: ignore[arg-type]
-            StockBalance.quantity > 0,  # type: ignore[arg-type]
+        select(
+            col(StockBalance.item_id), col(StockBalance.lot_id), col(StockBalance.quantity)
+        ).where(
+            col(StockBalance.depot_id) == depot.id,
+            col(StockBalance.quantity) > 0,
         )
     ).all()
     session.add_all(
@@ -81,7 +85,9 @@ def enter(
     """Record counted quantities; a lot the books do not hold at this depot is added."""
     count = _open(session, count_id)
     item_ids = {e.item_id for e in entries}
-    items = {i.id: i for i in session.execute(select(Item).where(Item.id.in_(item_ids))).scalars()}  # type: ignore[union-attr]
+    items = {
+        i.id: i for i in session.execute(select(Item).where(col(Item.id).in_(item_ids))).scalars()
+    }
     unknown = sorted(item_ids - set(items))
     if unknown:
         raise NotFound(f"Unknown item id(s): {', '.join(map(str, unknown))}.")
@@ -104,7 +110,7 @@ def enter(
     lines = {
         line.lot_id: line
         for line in session.execute(
-            select(StockCountLine).where(StockCountLine.count_id == count.id)  # type: ignore[arg-type]
+            select(StockCountLine).where(col(StockCountLine.count_id) == count.id)
         ).scalars()
     }
     book = _book(session, count.depot_id)
@@ -128,11 +134,11 @@ def enter(
 def view(session: Session, count_id: int) -> schemas.CountPublic:
     count = _get_count(session, count_id)
     rows = session.execute(
-        select(StockCountLine, Item.code, Lot)
-        .join(Item, Item.id == StockCountLine.item_id)  # type: ignore[arg-type]
-        .join(Lot, Lot.id == StockCountLine.lot_id)  # type: ignore[arg-type]
-        .where(StockCountLine.count_id == count_id)  # type: ignore[arg-type]
-        .order_by(Item.code, Lot.expiry_date, Lot.lot_number)
+        select(StockCountLine, col(Item.code), Lot)
+        .join(Item, col(Item.id) == col(StockCountLine.item_id))
+        .join(Lot, col(Lot.id) == col(StockCountLine.lot_id))
+        .where(col(StockCountLine.count_id) == count_id)
+        .order_by(col(Item.code), col(Lot.expiry_date), col(Lot.lot_number))
     ).all()
     book = _book(session, count.depot_id) if count.status == "open" else {}
     lines = []
@@ -170,7 +176,7 @@ def post(
     count = _open(session, count_id)
     lines = list(
         session.execute(
-            select(StockCountLine).where(StockCountLine.count_id == count_id)  # type: ignore[arg-type]
+            select(StockCountLine).where(col(StockCountLine.count_id) == count_id)
         ).scalars()
     )
     lock_depot_items(session, {(count.depot_id, line.item_id) for line in lines})

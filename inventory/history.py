@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from inventory.models import Community, Depot, Item, Movement
 
@@ -23,25 +23,27 @@ def daily_issue_history(
     not filled in here; the forecaster decides how to treat gaps. District-level depots
     (no community) are reported under the community code "DISTRICT".
     """
-    day = func.date(Movement.occurred_at)
+    day = func.date(col(Movement.occurred_at))
     query = (
         select(
-            Community.code,
-            Depot.community_id,
-            Item.code,
-            Movement.item_id,
+            col(Community.code),
+            col(Depot.community_id),
+            col(Item.code),
+            col(Movement.item_id),
             day.label("day"),
-            (-func.sum(Movement.quantity)).label("y"),
+            (-func.sum(col(Movement.quantity))).label("y"),
         )
-        .join(Depot, Depot.id == Movement.depot_id)  # type: ignore[arg-type]
-        .join(Item, Item.id == Movement.item_id)  # type: ignore[arg-type]
-        .outerjoin(Community, Community.id == Depot.community_id)  # type: ignore[arg-type]
-        .where(Depot.district_id == district_id, Movement.kind.in_(CONSUMPTION_KINDS))  # type: ignore[arg-type, attr-defined]
-        .group_by(Community.code, Depot.community_id, Item.code, Movement.item_id, day)
-        .order_by(Community.code, Item.code, day)
+        .join(Depot, col(Depot.id) == col(Movement.depot_id))
+        .join(Item, col(Item.id) == col(Movement.item_id))
+        .outerjoin(Community, col(Community.id) == col(Depot.community_id))
+        .where(col(Depot.district_id) == district_id, col(Movement.kind).in_(CONSUMPTION_KINDS))
+        .group_by(
+            col(Community.code), col(Depot.community_id), col(Item.code), col(Movement.item_id), day
+        )
+        .order_by(col(Community.code), col(Item.code), day)
     )
     if since is not None:
-        query = query.where(Movement.occurred_at >= since)  # type: ignore[arg-type, operator]
+        query = query.where(col(Movement.occurred_at) >= since)
     rows = session.execute(query).all()
     frame = pd.DataFrame(
         [

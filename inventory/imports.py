@@ -10,11 +10,16 @@ from sqlmodel import Session
 from core.clock import utcnow
 from core.errors import FieldProblem, InvalidInput
 from inventory import counts, movements, registry, schemas, spreadsheet
-from inventory.journal import Op
+from inventory.journal import Op, OpKind
 from inventory.models import Depot, Item
 from inventory.stock import LotKey, OpMeta, apply, resolve_lots
 
-_KIND = {"receipt": "receipt", "issue": "issue", "transfer": "transfer", "write_off": "write_off"}
+_KIND: dict[str, OpKind] = {
+    "receipt": "receipt",
+    "issue": "issue",
+    "transfer": "transfer",
+    "write_off": "write_off",
+}
 
 
 def _codes(
@@ -121,7 +126,7 @@ def import_movements(
 
     ops = [
         Op(
-            _KIND[r.kind],  # type: ignore[arg-type]
+            _KIND[r.kind],
             depots[r.depot].id or 0,
             items[r.item].id or 0,
             r.quantity,
@@ -217,7 +222,7 @@ def _entries(
             lot_number=r.lot,
             counted=r.counted,
             expiry_date=r.expiry,
-            reserve_type=r.reserve_type,  # type: ignore[arg-type]
+            reserve_type=r.reserve_type,
         )
         for r in rows
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput
@@ -123,13 +123,15 @@ def list_movements(
     after_id: int = 0,
     limit: int = 100,
 ) -> Sequence[Movement]:
-    query = select(Movement).where(Movement.id > after_id).order_by(Movement.id).limit(limit)  # type: ignore[arg-type, operator]
+    query = (
+        select(Movement).where(col(Movement.id) > after_id).order_by(col(Movement.id)).limit(limit)
+    )
     if depot_id is not None:
-        query = query.where(Movement.depot_id == depot_id)  # type: ignore[arg-type]
+        query = query.where(col(Movement.depot_id) == depot_id)
     if item_id is not None:
-        query = query.where(Movement.item_id == item_id)  # type: ignore[arg-type]
+        query = query.where(col(Movement.item_id) == item_id)
     if action_id is not None:
-        query = query.where(Movement.action_id == action_id)  # type: ignore[arg-type]
+        query = query.where(col(Movement.action_id) == action_id)
     return session.execute(query).scalars().all()
 
 
@@ -142,20 +144,20 @@ def list_balances(
     include_empty: bool = False,
 ) -> list[schemas.BalancePublic]:
     query = (
-        select(StockBalance, Depot.code, Item.code, Lot)
-        .join(Depot, Depot.id == StockBalance.depot_id)  # type: ignore[arg-type]
-        .join(Item, Item.id == StockBalance.item_id)  # type: ignore[arg-type]
-        .join(Lot, Lot.id == StockBalance.lot_id)  # type: ignore[arg-type]
-        .order_by(Depot.code, Item.code, Lot.expiry_date, Lot.lot_number)
+        select(StockBalance, col(Depot.code), col(Item.code), Lot)
+        .join(Depot, col(Depot.id) == col(StockBalance.depot_id))
+        .join(Item, col(Item.id) == col(StockBalance.item_id))
+        .join(Lot, col(Lot.id) == col(StockBalance.lot_id))
+        .order_by(col(Depot.code), col(Item.code), col(Lot.expiry_date), col(Lot.lot_number))
     )
     if depot_ids is not None:
-        query = query.where(StockBalance.depot_id.in_(depot_ids))  # type: ignore[attr-defined]
+        query = query.where(col(StockBalance.depot_id).in_(depot_ids))
     if item_id is not None:
-        query = query.where(StockBalance.item_id == item_id)  # type: ignore[arg-type]
+        query = query.where(col(StockBalance.item_id) == item_id)
     if district_id is not None:
-        query = query.where(Depot.district_id == district_id)  # type: ignore[arg-type]
+        query = query.where(col(Depot.district_id) == district_id)
     if not include_empty:
-        query = query.where(StockBalance.quantity > 0)  # type: ignore[arg-type]
+        query = query.where(col(StockBalance.quantity) > 0)
     return [
         schemas.BalancePublic(
             depot_id=balance.depot_id,
@@ -180,14 +182,16 @@ def journal_discrepancies(session: Session) -> list[tuple[int, int, int, int]]:
         (row.depot_id, row.lot_id): int(row.total)
         for row in session.execute(
             select(
-                Movement.depot_id, Movement.lot_id, func.sum(Movement.quantity).label("total")
-            ).group_by(Movement.depot_id, Movement.lot_id)
+                col(Movement.depot_id),
+                col(Movement.lot_id),
+                func.sum(col(Movement.quantity)).label("total"),
+            ).group_by(col(Movement.depot_id), col(Movement.lot_id))
         ).all()
     }
     balances = {
         (row.depot_id, row.lot_id): int(row.quantity)
         for row in session.execute(
-            select(StockBalance.depot_id, StockBalance.lot_id, StockBalance.quantity)
+            select(col(StockBalance.depot_id), col(StockBalance.lot_id), col(StockBalance.quantity))
         ).all()
     }
     out = []
@@ -205,9 +209,10 @@ def rebuild_balances(session: Session) -> int:
     for depot_id, lot_id, _balance, total in journal_discrepancies(session):
         updated = session.execute(
             update(StockBalance)
-            .where(StockBalance.depot_id == depot_id, StockBalance.lot_id == lot_id)  # type: ignore[arg-type]
+            .where(col(StockBalance.depot_id) == depot_id, col(StockBalance.lot_id) == lot_id)
             .values(quantity=total, updated_at=utcnow())
         )
+        # Session.execute is typed as returning Result; for an UPDATE it is a CursorResult.
         if updated.rowcount == 0:  # type: ignore[attr-defined]
             lot = session.get(Lot, lot_id)
             assert lot is not None

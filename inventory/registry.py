@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from core.errors import Conflict, InvalidInput, NotFound
 from inventory import schemas
@@ -58,7 +58,7 @@ def create_district(session: Session, data: schemas.DistrictCreate) -> District:
 
 
 def list_districts(session: Session) -> Sequence[District]:
-    return session.execute(select(District).order_by(District.code)).scalars().all()
+    return session.execute(select(District).order_by(col(District.code))).scalars().all()
 
 
 def create_community(session: Session, data: schemas.CommunityCreate) -> Community:
@@ -67,9 +67,9 @@ def create_community(session: Session, data: schemas.CommunityCreate) -> Communi
 
 
 def list_communities(session: Session, district_id: int | None = None) -> Sequence[Community]:
-    query = select(Community).order_by(Community.code)
+    query = select(Community).order_by(col(Community.code))
     if district_id is not None:
-        query = query.where(Community.district_id == district_id)  # type: ignore[arg-type]
+        query = query.where(col(Community.district_id) == district_id)
     return session.execute(query).scalars().all()
 
 
@@ -85,9 +85,9 @@ def create_depot(session: Session, data: schemas.DepotCreate) -> Depot:
 
 
 def list_depots(session: Session, district_id: int | None = None) -> Sequence[Depot]:
-    query = select(Depot).where(Depot.kind != "in_transit").order_by(Depot.code)  # type: ignore[arg-type]
+    query = select(Depot).where(col(Depot.kind) != "in_transit").order_by(col(Depot.code))
     if district_id is not None:
-        query = query.where(Depot.district_id == district_id)  # type: ignore[arg-type]
+        query = query.where(col(Depot.district_id) == district_id)
     return session.execute(query).scalars().all()
 
 
@@ -96,23 +96,23 @@ def create_item(session: Session, data: schemas.ItemCreate) -> Item:
 
 
 def list_items(session: Session, category: str | None = None) -> Sequence[Item]:
-    query = select(Item).order_by(Item.code)
+    query = select(Item).order_by(col(Item.code))
     if category is not None:
-        query = query.where(Item.category == category)  # type: ignore[arg-type]
+        query = query.where(col(Item.category) == category)
     return session.execute(query).scalars().all()
 
 
 def items_by_code(session: Session, codes: set[str]) -> dict[str, Item]:
     if not codes:
         return {}
-    found = session.execute(select(Item).where(Item.code.in_(codes))).scalars()  # type: ignore[attr-defined]
+    found = session.execute(select(Item).where(col(Item.code).in_(codes))).scalars()
     return {item.code: item for item in found}
 
 
 def depots_by_code(session: Session, codes: set[str]) -> dict[str, Depot]:
     if not codes:
         return {}
-    found = session.execute(select(Depot).where(Depot.code.in_(codes))).scalars()  # type: ignore[attr-defined]
+    found = session.execute(select(Depot).where(col(Depot.code).in_(codes))).scalars()
     return {depot.code: depot for depot in found}
 
 
@@ -131,8 +131,8 @@ def set_reorder_levels(
             raise InvalidInput("The safety floor cannot be above the reorder level.")
         row = session.execute(
             select(ReorderLevel).where(
-                ReorderLevel.depot_id == depot_id,  # type: ignore[arg-type]
-                ReorderLevel.item_id == level.item_id,  # type: ignore[arg-type]
+                col(ReorderLevel.depot_id) == depot_id,
+                col(ReorderLevel.item_id) == level.item_id,
             )
         ).scalar_one_or_none()
         if row is None:

@@ -52,7 +52,7 @@ def load_catalogue(session: Session, text: str) -> int:
                 code=row["code"],
                 name_zh=row["name_zh"],
                 name_en=row["name_en"],
-                category=row["category"],  # type: ignore[arg-type]
+                category=row["category"],
                 base_unit=row["base_unit"],
                 unit_weight_g=int(row["unit_weight_g"]),
                 unit_volume_cm3=int(row["unit_volume_cm3"]),

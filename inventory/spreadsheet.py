@@ -195,9 +195,9 @@ def _map_columns(headers: list[str], hxl: list[str] | None, filename: str) -> di
     if hxl is not None:
         tags = {_hxl_key(tag): header for tag, header in zip(hxl, headers, strict=False) if tag}
         for column in COLUMNS.values():
-            header = tags.get(_hxl_key(column.hxl))
-            if header is not None:
-                by_name.setdefault(column.name, header)
+            tagged = tags.get(_hxl_key(column.hxl))
+            if tagged is not None:
+                by_name.setdefault(column.name, tagged)
     if not by_name:
         raise InvalidInput(
             f"{filename}: no known column (expected e.g. {', '.join(MOVEMENT_REQUIRED)})."

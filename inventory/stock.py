@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel, col
 
 from core.clock import as_utc, utcnow
 from core.errors import Conflict, FieldProblem, InvalidInput, NotFound
@@ -112,7 +112,7 @@ def _load_lots(session: Session, wanted: set[tuple[int, str]]) -> dict[tuple[int
     items = {item_id for item_id, _ in wanted}
     numbers = {number for _, number in wanted}
     lots = session.execute(
-        select(Lot).where(Lot.item_id.in_(items), Lot.lot_number.in_(numbers))  # type: ignore[attr-defined]
+        select(Lot).where(col(Lot.item_id).in_(items), col(Lot.lot_number).in_(numbers))
     ).scalars()
     return {
         (lot.item_id, lot.lot_number): lot
@@ -150,15 +150,18 @@ def apply(
     items = {i for _, i in pairs}
     lots = [
         LotInfo(lot.id, lot.item_id, lot.lot_number, lot.expiry_date)
-        for lot in session.execute(select(Lot).where(Lot.item_id.in_(items))).scalars()  # type: ignore[attr-defined]
+        for lot in session.execute(select(Lot).where(col(Lot.item_id).in_(items))).scalars()
         if lot.id is not None
     ]
     balance_rows = session.execute(
         select(
-            StockBalance.id, StockBalance.depot_id, StockBalance.lot_id, StockBalance.quantity
+            col(StockBalance.id),
+            col(StockBalance.depot_id),
+            col(StockBalance.lot_id),
+            col(StockBalance.quantity),
         ).where(
-            StockBalance.depot_id.in_(depots),  # type: ignore[attr-defined]
-            StockBalance.item_id.in_(items),  # type: ignore[attr-defined]
+            col(StockBalance.depot_id).in_(depots),
+            col(StockBalance.item_id).in_(items),
         )
     ).all()
     balance_ids = {(row.depot_id, row.lot_id): row.id for row in balance_rows}
@@ -210,9 +213,10 @@ def apply(
         if key in balance_ids
     ]
     if updates:
+        balance_table = SQLModel.metadata.tables[StockBalance.__tablename__]
         session.connection().execute(
-            update(StockBalance.__table__)  # type: ignore[arg-type]
-            .where(StockBalance.__table__.c.id == _bind("b_id"))  # type: ignore[attr-defined]
+            update(balance_table)
+            .where(balance_table.c.id == _bind("b_id"))
             .values(quantity=_bind("b_quantity"), updated_at=_bind("b_updated_at")),
             updates,
         )
@@ -257,11 +261,11 @@ def reverse(session: Session, movement_id: int, *, actor: str, reason: str) -> l
         twin = (
             session.execute(
                 select(Movement).where(
-                    Movement.action_id == original.action_id,  # type: ignore[arg-type]
-                    Movement.kind == twin_kind,  # type: ignore[arg-type]
-                    Movement.lot_id == original.lot_id,  # type: ignore[arg-type]
-                    Movement.depot_id == original.counterpart_depot_id,  # type: ignore[arg-type]
-                    Movement.quantity == -original.quantity,  # type: ignore[arg-type]
+                    col(Movement.action_id) == original.action_id,
+                    col(Movement.kind) == twin_kind,
+                    col(Movement.lot_id) == original.lot_id,
+                    col(Movement.depot_id) == original.counterpart_depot_id,
+                    col(Movement.quantity) == -original.quantity,
                 )
             )
             .scalars()
@@ -273,8 +277,8 @@ def reverse(session: Session, movement_id: int, *, actor: str, reason: str) -> l
         targets.sort(key=lambda m: m.quantity, reverse=True)
     already = (
         session.execute(
-            select(Movement.reverses_id).where(
-                Movement.reverses_id.in_([m.id for m in targets])  # type: ignore[union-attr]
+            select(col(Movement.reverses_id)).where(
+                col(Movement.reverses_id).in_([m.id for m in targets])
             )
         )
         .scalars()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.clock import utcnow
 from core.errors import InvalidInput
@@ -21,15 +21,19 @@ def stock_by_community(session: Session, district_id: int) -> list[schemas.Commu
     registry.get_district(session, district_id)
     rows = session.execute(
         select(
-            Depot.community_id, Community.code, Item.id, Item.code, func.sum(StockBalance.quantity)
+            col(Depot.community_id),
+            col(Community.code),
+            col(Item.id),
+            col(Item.code),
+            func.sum(col(StockBalance.quantity)),
         )
-        .join(Depot, Depot.id == StockBalance.depot_id)  # type: ignore[arg-type]
-        .join(Item, Item.id == StockBalance.item_id)  # type: ignore[arg-type]
-        .outerjoin(Community, Community.id == Depot.community_id)  # type: ignore[arg-type]
-        .where(Depot.district_id == district_id, Depot.kind != "in_transit")  # type: ignore[arg-type]
-        .group_by(Depot.community_id, Community.code, Item.id, Item.code)
-        .having(func.sum(StockBalance.quantity) > 0)
-        .order_by(Community.code, Item.code)
+        .join(Depot, col(Depot.id) == col(StockBalance.depot_id))
+        .join(Item, col(Item.id) == col(StockBalance.item_id))
+        .outerjoin(Community, col(Community.id) == col(Depot.community_id))
+        .where(col(Depot.district_id) == district_id, col(Depot.kind) != "in_transit")
+        .group_by(col(Depot.community_id), col(Community.code), col(Item.id), col(Item.code))
+        .having(func.sum(col(StockBalance.quantity)) > 0)
+        .order_by(col(Community.code), col(Item.code))
     ).all()
     return [
         schemas.CommunityStock(
@@ -55,26 +59,30 @@ def supply_days(
         (row.depot_id, row.item_id): int(row.total)
         for row in session.execute(
             select(
-                StockBalance.depot_id,
-                StockBalance.item_id,
-                func.sum(StockBalance.quantity).label("total"),
+                col(StockBalance.depot_id),
+                col(StockBalance.item_id),
+                func.sum(col(StockBalance.quantity)).label("total"),
             )
-            .join(Depot, Depot.id == StockBalance.depot_id)  # type: ignore[arg-type]
-            .where(Depot.district_id == district_id, Depot.kind != "in_transit")  # type: ignore[arg-type]
-            .group_by(StockBalance.depot_id, StockBalance.item_id)
+            .join(Depot, col(Depot.id) == col(StockBalance.depot_id))
+            .where(col(Depot.district_id) == district_id, col(Depot.kind) != "in_transit")
+            .group_by(col(StockBalance.depot_id), col(StockBalance.item_id))
         ).all()
     }
     used = {
         (row.depot_id, row.item_id): -int(row.total)
         for row in session.execute(
-            select(Movement.depot_id, Movement.item_id, func.sum(Movement.quantity).label("total"))
-            .join(Depot, Depot.id == Movement.depot_id)  # type: ignore[arg-type]
-            .where(
-                Depot.district_id == district_id,  # type: ignore[arg-type]
-                Movement.kind.in_(CONSUMPTION_KINDS),  # type: ignore[attr-defined]
-                Movement.occurred_at >= since,  # type: ignore[arg-type, operator]
+            select(
+                col(Movement.depot_id),
+                col(Movement.item_id),
+                func.sum(col(Movement.quantity)).label("total"),
             )
-            .group_by(Movement.depot_id, Movement.item_id)
+            .join(Depot, col(Depot.id) == col(Movement.depot_id))
+            .where(
+                col(Depot.district_id) == district_id,
+                col(Movement.kind).in_(CONSUMPTION_KINDS),
+                col(Movement.occurred_at) >= since,
+            )
+            .group_by(col(Movement.depot_id), col(Movement.item_id))
         ).all()
     }
     depots = {d.id: d.code for d in registry.list_depots(session, district_id)}
@@ -108,17 +116,17 @@ def expiring(
     today = today or utcnow().date()
     limit = today + timedelta(days=within_days)
     rows = session.execute(
-        select(StockBalance, Depot.code, Item.code, Lot)
-        .join(Depot, Depot.id == StockBalance.depot_id)  # type: ignore[arg-type]
-        .join(Item, Item.id == StockBalance.item_id)  # type: ignore[arg-type]
-        .join(Lot, Lot.id == StockBalance.lot_id)  # type: ignore[arg-type]
+        select(StockBalance, col(Depot.code), col(Item.code), Lot)
+        .join(Depot, col(Depot.id) == col(StockBalance.depot_id))
+        .join(Item, col(Item.id) == col(StockBalance.item_id))
+        .join(Lot, col(Lot.id) == col(StockBalance.lot_id))
         .where(
-            Depot.district_id == district_id,  # type: ignore[arg-type]
-            StockBalance.quantity > 0,  # type: ignore[arg-type]
-            Lot.expiry_date.is_not(None),  # type: ignore[union-attr]
-            Lot.expiry_date <= limit,  # type: ignore[operator, arg-type]
+            col(Depot.district_id) == district_id,
+            col(StockBalance.quantity) > 0,
+            col(Lot.expiry_date).is_not(None),
+            col(Lot.expiry_date) <= limit,
         )
-        .order_by(Lot.expiry_date, Depot.code, Item.code)
+        .order_by(col(Lot.expiry_date), col(Depot.code), col(Item.code))
     ).all()
     return [
         schemas.ExpiringLot(
@@ -141,24 +149,24 @@ def below_reorder(session: Session, district_id: int) -> list[schemas.BelowReord
     registry.get_district(session, district_id)
     on_hand = (
         select(
-            StockBalance.depot_id,
-            StockBalance.item_id,
-            func.sum(StockBalance.quantity).label("total"),
+            col(StockBalance.depot_id),
+            col(StockBalance.item_id),
+            func.sum(col(StockBalance.quantity)).label("total"),
         )
-        .group_by(StockBalance.depot_id, StockBalance.item_id)
+        .group_by(col(StockBalance.depot_id), col(StockBalance.item_id))
         .subquery()
     )
     rows = session.execute(
-        select(ReorderLevel, Depot.code, Item.code, func.coalesce(on_hand.c.total, 0))
-        .join(Depot, Depot.id == ReorderLevel.depot_id)  # type: ignore[arg-type]
-        .join(Item, Item.id == ReorderLevel.item_id)  # type: ignore[arg-type]
+        select(ReorderLevel, col(Depot.code), col(Item.code), func.coalesce(on_hand.c.total, 0))
+        .join(Depot, col(Depot.id) == col(ReorderLevel.depot_id))
+        .join(Item, col(Item.id) == col(ReorderLevel.item_id))
         .outerjoin(
             on_hand,
-            (on_hand.c.depot_id == ReorderLevel.depot_id)
-            & (on_hand.c.item_id == ReorderLevel.item_id),
+            (on_hand.c.depot_id == col(ReorderLevel.depot_id))
+            & (on_hand.c.item_id == col(ReorderLevel.item_id)),
         )
-        .where(Depot.district_id == district_id)  # type: ignore[arg-type]
-        .order_by(Depot.code, Item.code)
+        .where(col(Depot.district_id) == district_id)
+        .order_by(col(Depot.code), col(Item.code))
     ).all()
     return [
         schemas.BelowReorder(
@@ -180,5 +188,7 @@ def _item_codes(session: Session, ids: set[int]) -> dict[int, str]:
         return {}
     return {
         row.id: row.code
-        for row in session.execute(select(Item.id, Item.code).where(Item.id.in_(ids))).all()  # type: ignore[union-attr]
+        for row in session.execute(
+            select(col(Item.id), col(Item.code)).where(col(Item.id).in_(ids))
+        ).all()
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Literal
 
 import typer
 from rich.console import Console
@@ -57,7 +58,7 @@ def export_file(
     district_id: int | None = typer.Option(None, help="Only this district."),
 ) -> None:
     """Export stock by depot, item and lot, with an HXL hashtag row."""
-    fmt = "xlsx" if file.suffix.lower() == ".xlsx" else "csv"
+    fmt: Literal["csv", "xlsx"] = "xlsx" if file.suffix.lower() == ".xlsx" else "csv"
     engine = get_engine(get_settings().resolved_database_url)
     with session_scope(engine) as session:
         file.write_bytes(service.export_stock(session, fmt=fmt, district_id=district_id))

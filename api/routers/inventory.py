@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from api.auth import PrincipalDep
 from api.deps import SessionDep, SettingsDep
@@ -20,7 +21,7 @@ router = APIRouter(tags=["inventory"])
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
-def _payload(model: schemas.BaseModel) -> bytes:
+def _payload(model: BaseModel) -> bytes:
     return model.model_dump_json().encode()
 
 
@@ -403,10 +404,10 @@ async def import_count(
     )
 
 
-async def _run_in_thread(work: object) -> JSONResponse:
+async def _run_in_thread(work: Callable[[], JSONResponse]) -> JSONResponse:
     from starlette.concurrency import run_in_threadpool
 
-    result: JSONResponse = await run_in_threadpool(work)  # type: ignore[arg-type]
+    result: JSONResponse = await run_in_threadpool(work)
     return result
 
 
