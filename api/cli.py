@@ -8,6 +8,7 @@ from api.commands import db as db_commands
 from api.commands import demo as demo_commands
 from api.commands import inventory as inventory_commands
 from api.commands import ledger as ledger_commands
+from api.commands import route as route_commands
 
 app = typer.Typer(
     name="relief",
@@ -18,6 +19,7 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(inventory_commands.app, name="stock")
 app.add_typer(ledger_commands.app, name="ledger")
+app.add_typer(route_commands.app, name="route")
 app.command("demo")(demo_commands.demo)
 
 
