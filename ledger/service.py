@@ -33,7 +33,6 @@ from ledger.entries import (
     Entry,
     export_line,
     make_entry,
-    parse_time,
 )
 from ledger.export import export_lines
 from ledger.keys import LogSigner
@@ -270,9 +269,7 @@ def checkpoint(session: Session, signer: LogSigner, origin: str) -> str:
 
 
 def _row_entry(row: Any) -> Entry:
-    body = json.loads(row.body)
-    parse_time(body["time"])
-    return Entry(**body, hash=row.hash, sig=row.sig)
+    return Entry(**json.loads(row.body), hash=row.hash, sig=row.sig)
 
 
 def get_entry(session: Session, seq: int) -> Entry:

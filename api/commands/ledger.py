@@ -35,6 +35,25 @@ def key() -> None:
         console.print(service.current_key(session) or signer.verifier_key, soft_wrap=True)
 
 
+@app.command("rotate-key")
+def rotate_key(
+    actor: Annotated[str, typer.Option(help="Who orders the rotation (recorded in the entry).")],
+) -> None:
+    """Replace the log's signing key: the old key signs an entry announcing the new one.
+
+    Safe to re-run after a crash: the prepared key is kept beside the current one until
+    the rotation entry is committed, then moved into place.
+    """
+    settings = get_settings()
+    path = settings.resolved_ledger_key_file
+    old, new = keys.prepare_rotation(path)
+    with session_scope(get_engine(settings.resolved_database_url)) as session:
+        if service.current_key(session) != new.verifier_key:
+            service.rotate_key(session, old, new, actor=actor)
+    keys.finish_rotation(path)
+    console.print(f"new key: {new.verifier_key}", soft_wrap=True)
+
+
 @app.command()
 def export(file: Annotated[Path, typer.Argument(help="Where to write the export.")]) -> None:
     """Write the whole log as JSON lines, ending with its signed checkpoint."""

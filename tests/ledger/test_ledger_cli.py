@@ -105,3 +105,20 @@ def test_prove_refuses_an_entry_that_is_not_there(relief_env: Path) -> None:
     code, out = _run("prove", "7")
     assert code == 1
     assert "no entry 7" in out
+
+
+def test_rotate_key_then_the_export_verifies_from_the_first_key(relief_env: Path) -> None:
+    _append(3)
+    first_key = _run("key")[1].strip()
+    code, out = _run("rotate-key", "--actor", "admin:1")
+    assert code == 0
+    second_key = _run("key")[1].strip()
+    assert second_key != first_key
+    assert second_key in out.replace("\n", "")
+    _append(2)
+    export = relief_env / "rotated.jsonl"
+    assert _run("export", str(export))[0] == 0
+    code, out = _run("verify", str(export), "--key", first_key, "--workers", "1")
+    assert (code, out.startswith("OK: 6 entries")) == (0, True)
+    code, _ = _run("verify", str(export), "--key", second_key, "--workers", "1")
+    assert code == 1
