@@ -1,8 +1,8 @@
 """Ledger routes: the latest checkpoint, entries, inclusion and consistency proofs, export.
 
-Read-only and, until users and roles exist, open: everything here is meant to be public
-(auditors verify it with the log's public key). The log's signing key comes from settings
-and is handed to the service as an argument.
+Read-only; who may call it is decided where the router is mounted (`api/app.py`). Nothing
+here is secret: auditors verify all of it with the log's public key. The log's signing key
+comes from settings and is handed to the service as an argument.
 """
 
 from __future__ import annotations
