@@ -103,7 +103,7 @@ def run_pyvrp(inst: BenchmarkInstance, limit: float, seed: int) -> tuple[list[li
     started = time.perf_counter()
     result = pyvrp.solve(pyvrp_data(inst), stop=MaxRuntime(limit), seed=seed, display=False)
     routes = (
-        [[a.idx for a in r if a.is_client()] for r in result.best.routes()]
+        [[a.idx + 1 for a in r if a.is_client()] for r in result.best.routes()]
         if result.is_feasible()
         else []
     )

@@ -109,6 +109,8 @@ def search_parameters(strategy: SearchStrategy, time_limit_s: float) -> object:
 
 #: What the parallel workers run, in order; worker i takes entry i modulo the length.
 DEFAULT_PORTFOLIO: tuple[SearchStrategy, ...] = (
-    SearchStrategy("PARALLEL_CHEAPEST_INSERTION", "ILS"),
-    SearchStrategy("SAVINGS", "GLS"),
+    SearchStrategy("PARALLEL_CHEAPEST_INSERTION", "ILS", lean_operators=True),
+    SearchStrategy(
+        "PATH_CHEAPEST_ARC", "ILS", ruin_visits=20, ruin_sequence=15, lean_operators=True
+    ),
 )

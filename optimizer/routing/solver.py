@@ -169,8 +169,9 @@ def _add_time(
         end.SetRange(vehicle.shift_start, shift_end)
         if c.trip_of[vv] > 0:
             solver.Add(time_dim.CumulVar(model.End(vv - 1)) <= start)
-        model.AddVariableMaximizedByFinalizer(start)
+        # Finish as early as possible, then leave as late as that allows: no idle waiting.
         model.AddVariableMinimizedByFinalizer(end)
+        model.AddVariableMaximizedByFinalizer(start)
 
 
 def _read_routes(

@@ -83,6 +83,7 @@ def read_matrix_csv(text: str) -> MatrixTable:
     problems = ProblemList()
     ids: dict[str, int] = {}
     arcs: dict[tuple[int, int], tuple[int, int]] = {}
+    seen: set[tuple[int, int]] = set()
     for line, row in enumerate(reader, start=2):
         a, b = (row.get("from") or "").strip(), (row.get("to") or "").strip()
         values = []
@@ -99,15 +100,16 @@ def read_matrix_csv(text: str) -> MatrixTable:
             problems.add(FieldProblem(("rows", line), "from and to are required", line))
             continue
         i, j = ids.setdefault(a, len(ids)), ids.setdefault(b, len(ids))
-        if (i, j) in arcs:
+        if (i, j) in seen:
             problems.add(FieldProblem(("rows", line), f"{a} -> {b} appears twice", line))
+        seen.add((i, j))
         if len(values) == (2 if has_time else 1):
             arcs[(i, j)] = (values[0], values[-1])
     n = len(ids)
     names = list(ids)
     for i in range(n):
         for j in range(n):
-            if i != j and (i, j) not in arcs:
+            if i != j and (i, j) not in seen:
                 problems.add(FieldProblem(("rows",), f"missing {names[i]} -> {names[j]}"))
     problems.raise_if_any("the travel matrix is not valid")
     distances = np.zeros((n, n), dtype=np.int64)

@@ -1,0 +1,179 @@
+"""The solver on small problems whose right answer is known or checkable."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.errors import InvalidInput
+from optimizer.routing import (
+    DropReason,
+    RoutingProblem,
+    RoutingResult,
+    RoutingStatus,
+    Stop,
+    TimeWindow,
+    Vehicle,
+    solve,
+)
+from tests.optimizer.routing.conftest import problem_on_line
+
+FAST = 0.5
+
+
+def delivered(result: RoutingResult) -> dict[int, int]:
+    out: dict[int, int] = defaultdict(int)
+    for route in result.routes:
+        for visit in route.visits:
+            out[visit.stop] += visit.weight
+    return out
+
+
+def assert_feasible(problem: RoutingProblem, result: RoutingResult) -> None:
+    """Capacities and windows hold, and every unit is either delivered or reported unserved."""
+    got = delivered(result)
+    for u in result.unserved:
+        got[u.stop] += u.weight
+    assert dict(got) == {i: s.weight for i, s in enumerate(problem.stops) if s.weight or i in got}
+    for route in result.routes:
+        vehicle = problem.vehicles[route.vehicle]
+        assert route.weight <= vehicle.weight_capacity
+        for visit in route.visits:
+            window = problem.stops[visit.stop].window
+            if window is not None:
+                assert visit.arrival is not None
+                assert window.start <= visit.arrival <= window.end
+
+
+def test_one_truck_visits_stops_on_a_line_in_order() -> None:
+    xs = [0, 10, 20, 30]
+    stops = [Stop(f"s{i}", i, weight=1) for i in (1, 2, 3)]
+    p = problem_on_line(xs, stops, [Vehicle("t", 0, 0, weight_capacity=10)])
+    result = solve(p, time_limit_s=FAST)
+    assert result.status is RoutingStatus.COMPLETE
+    assert result.distance == 60
+    assert [v.stop for v in result.routes[0].visits] in ([0, 1, 2], [2, 1, 0])
+
+
+def test_a_load_larger_than_any_truck_is_split_across_trucks() -> None:
+    p = problem_on_line(
+        [0, 10],
+        [Stop("big", 1, weight=25)],
+        [Vehicle(f"t{i}", 0, 0, weight_capacity=10) for i in range(3)],
+    )
+    result = solve(p, time_limit_s=FAST)
+    assert result.status is RoutingStatus.COMPLETE
+    assert delivered(result) == {0: 25}
+    assert len(result.routes) == 3
+    assert_feasible(p, result)
+
+
+def test_one_truck_makes_several_trips_in_sequence() -> None:
+    p = problem_on_line(
+        [0, 10, 20],
+        [Stop("a", 1, weight=10), Stop("b", 2, weight=10)],
+        [Vehicle("t", 0, 0, weight_capacity=10, max_trips=2)],
+        timed=True,
+    )
+    result = solve(p, time_limit_s=FAST)
+    assert result.status is RoutingStatus.COMPLETE
+    first, second = sorted(result.routes, key=lambda r: r.trip)
+    assert (first.trip, second.trip) == (0, 1)
+    assert first.end_time is not None
+    assert second.start_time is not None
+    assert first.end_time <= second.start_time
+
+
+def test_priority_stop_is_served_first_when_the_fleet_is_short() -> None:
+    p = problem_on_line(
+        [0, 10, 10],
+        [Stop("ordinary", 1, weight=10), Stop("clinic", 2, weight=10, priority=True)],
+        [Vehicle("t", 0, 0, weight_capacity=10)],
+    )
+    result = solve(p, time_limit_s=FAST)
+    assert result.status is RoutingStatus.PARTIAL
+    assert delivered(result) == {1: 10}
+    (left,) = result.unserved
+    assert (left.stop, left.weight, left.reason) == (0, 10, DropReason.FLEET_CAPACITY)
+
+
+def test_a_window_no_truck_can_reach_is_reported_as_such() -> None:
+    p = problem_on_line(
+        [0, 100, 5],
+        [Stop("far", 1, weight=1, window=TimeWindow(0, 50)), Stop("near", 2, weight=1)],
+        [Vehicle("t", 0, 0, weight_capacity=10, shift_length=1000)],
+        timed=True,
+    )
+    result = solve(p, time_limit_s=FAST)
+    assert [(u.stop, u.reason) for u in result.unserved] == [(0, DropReason.WINDOW_UNREACHABLE)]
+    assert delivered(result) == {1: 1}
+
+
+def test_a_short_shift_leaves_out_what_it_cannot_reach() -> None:
+    p = problem_on_line(
+        [0, 10, 60],
+        [Stop("a", 1, weight=1, service_time=5), Stop("b", 2, weight=1)],
+        [Vehicle("t", 0, 0, weight_capacity=10, shift_length=100)],
+        timed=True,
+    )
+    result = solve(p, time_limit_s=FAST)
+    assert [(u.stop, u.reason) for u in result.unserved] == [(1, DropReason.WINDOW_UNREACHABLE)]
+
+
+def test_vehicle_speed_turns_distance_into_time() -> None:
+    p = problem_on_line(
+        [0, 100],
+        [Stop("a", 1, weight=1, window=TimeWindow(0, 1000))],
+        [Vehicle("t", 0, 0, weight_capacity=10, speed=4.0, shift_start=50)],
+        timed=True,
+    )
+    slow = RoutingProblem(p.depots, p.stops, p.vehicles, p.distances, durations=None)
+    result = solve(slow, time_limit_s=FAST)
+    assert result.routes[0].visits[0].arrival == 50 + 25
+
+
+def test_two_workers_return_the_best_of_both() -> None:
+    xs = [0, 3, 9, 14, 20, 27, 33]
+    stops = [Stop(f"s{i}", i, weight=4) for i in range(1, 7)]
+    p = problem_on_line(xs, stops, [Vehicle(f"t{i}", 0, 0, weight_capacity=8) for i in range(4)])
+    result = solve(p, time_limit_s=FAST, workers=2)
+    assert result.workers == 2
+    assert result.best_worker in (0, 1)
+    assert_feasible(p, result)
+
+
+@pytest.mark.parametrize(("limit", "workers"), [(0.0, 1), (-1.0, 1), (1.0, 0)])
+def test_bad_limits_are_refused(limit: float, workers: int) -> None:
+    p = problem_on_line([0, 1], [Stop("a", 1, weight=1)], [Vehicle("t", 0, 0, 1)])
+    with pytest.raises(InvalidInput):
+        solve(p, time_limit_s=limit, workers=workers)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    xs=st.lists(st.integers(0, 200), min_size=2, max_size=7),
+    weights=st.lists(st.integers(0, 30), min_size=6, max_size=6),
+    windows=st.lists(st.one_of(st.none(), st.integers(0, 400)), min_size=6, max_size=6),
+    capacity=st.integers(5, 40),
+    trucks=st.integers(1, 3),
+)
+def test_any_plan_respects_capacity_and_windows_and_accounts_for_every_unit(
+    xs: list[int], weights: list[int], windows: list[int | None], capacity: int, trucks: int
+) -> None:
+    def window(opens: int | None) -> TimeWindow | None:
+        return None if opens is None else TimeWindow(opens, opens + 60)
+
+    stops = [
+        Stop(f"s{i}", i, weight=weights[i - 1], service_time=3, window=window(windows[i - 1]))
+        for i in range(1, len(xs))
+    ]
+    vehicles = [
+        Vehicle(f"t{k}", 0, 0, capacity, shift_length=800, max_trips=2) for k in range(trucks)
+    ]
+    p = problem_on_line(xs, stops, vehicles, timed=True)
+    result = solve(p, time_limit_s=0.2)
+    assert result.status is not RoutingStatus.NO_SOLUTION
+    assert_feasible(p, result)
