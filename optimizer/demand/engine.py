@@ -42,6 +42,8 @@ def forecast(
     *,
     freq: str | None = None,
     exog: pd.DataFrame | None = None,
+    gap_value: float | None = 0.0,
+    until: pd.Timestamp | int | None = None,
     workers: int | None = None,
     n_windows: int = 3,
     max_history: int = 520,
@@ -61,6 +63,8 @@ def forecast(
         levels,
         freq=freq,
         exog=exog,
+        gap_value=gap_value,
+        until=until,
         workers=workers,
         n_windows=n_windows,
         max_history=max_history,
@@ -78,6 +82,8 @@ def forecast_with_choices(
     *,
     freq: str | None = None,
     exog: pd.DataFrame | None = None,
+    gap_value: float | None = 0.0,
+    until: pd.Timestamp | int | None = None,
     workers: int | None = None,
     n_windows: int = 3,
     max_history: int = 520,
@@ -86,13 +92,17 @@ def forecast_with_choices(
 
     ``freq`` is the pandas calendar step of datetime histories (read off the data when
     not given). ``exog`` (``unique_id, ds`` and numeric regressor columns covering the
-    history and the horizon) feeds SARIMAX, e.g. past and planned crises. ``workers``
+    history and the horizon) feeds SARIMAX, e.g. past and planned crises.
+    ``gap_value`` is the demand on a date with no record (0 by default; ``None``
+    interpolates), ``until`` the common last date of the history. ``workers``
     is the number of processes (default: one per core, never more than the series);
     ``n_windows`` the backtest origins; ``max_history`` the most recent points fitted.
     Raises :class:`core.errors.InvalidInput` for input it cannot forecast.
     """
     check_arguments(horizon, season_length, levels)
-    series = prepare_histories(history, horizon, freq=freq, exog=exog)
+    series = prepare_histories(
+        history, horizon, freq=freq, exog=exog, gap_value=gap_value, until=until
+    )
     options = SelectionOptions(n_windows=n_windows, max_history=max_history)
     outcomes = _run_all(series, horizon, season_length, options, workers)
     return ForecastResult(

@@ -6,9 +6,10 @@ input is either repaired in a documented way, with a note the coordinator can re
 refused with one :class:`core.errors.InvalidInput` that lists every problem at once:
 
 * duplicated dates are **summed** (a day's demand is the sum of its issue lines);
-* missing values (``NaN``) and missing dates inside the range are **interpolated**
-  linearly, leading ones dropped: a gap is a lack of data, not a day without demand
-  (the caller who knows that a missing day means zero fills it with zeros first);
+* dates absent from a series are days without a record: by default they count as
+  **zero demand** (the stock journal writes no line on a day nothing is issued);
+* missing values (``NaN``) are **interpolated** linearly, leading ones dropped: an
+  explicit gap is a lack of data, not a day without demand;
 * negative values, missing ids or dates, non-numeric values and a series with no value
   at all are refused, since demand cannot be negative and a guess would hide a data error.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -72,10 +74,19 @@ def prepare_histories(
     *,
     freq: str | None = None,
     exog: pd.DataFrame | None = None,
+    gap_value: float | None = 0.0,
+    until: pd.Timestamp | int | None = None,
 ) -> list[SeriesInput]:
-    """Validate ``history`` and return one tidy :class:`SeriesInput` per ``unique_id``."""
+    """Validate ``history`` and return one tidy :class:`SeriesInput` per ``unique_id``.
+
+    ``gap_value`` is the value of a date absent from a series (0: no issue was recorded
+    that day); ``None`` interpolates absent dates like missing values. ``until`` is the
+    last date of the history for every series, so that a series whose last record is
+    older is extended with ``gap_value`` up to it and forecast from the same date.
+    """
     frame = _checked_frame(history)
     is_datetime = pd.api.types.is_datetime64_any_dtype(frame["ds"])
+    until = _checked_until(until, is_datetime, gap_value)
     offset = _common_offset(frame, freq) if is_datetime else None
     exog_by_id = _split_exog(exog, is_datetime) if exog is not None else {}
 
@@ -83,7 +94,7 @@ def prepare_histories(
     problems: list[FieldProblem] = []
     for uid, group in frame.groupby("unique_id", sort=False):
         try:
-            series = _tidy_series(uid, group, horizon, offset)
+            series = _tidy_series(uid, group, horizon, offset, gap_value, until)
             if uid in exog_by_id:
                 series = _attach_exog(series, exog_by_id[uid])
             out.append(series)
@@ -99,6 +110,28 @@ def prepare_histories(
             "The history cannot be forecast as given.", problems=problems[:MAX_LISTED_PROBLEMS]
         )
     return out
+
+
+def _checked_until(
+    until: pd.Timestamp | int | None, is_datetime: bool, gap_value: float | None
+) -> pd.Timestamp | int | None:
+    if until is None:
+        return None
+    problem = None
+    if gap_value is None:
+        problem = "extending a history needs a gap_value for the dates added"
+    elif is_datetime and not isinstance(until, pd.Timestamp | datetime | date):
+        problem = "must be a date, like the history's ds"
+    elif not is_datetime and (isinstance(until, bool) or not isinstance(until, int)):
+        problem = "must be an integer position, like the history's ds"
+    if problem:
+        raise InvalidInput(
+            "The end of the history is not valid.", problems=[FieldProblem(("until",), problem)]
+        )
+    if is_datetime:
+        stamp = pd.Timestamp(until)
+        return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
+    return int(until)
 
 
 def _checked_frame(history: pd.DataFrame) -> pd.DataFrame:
@@ -169,16 +202,24 @@ def _common_offset(frame: pd.DataFrame, freq: str | None) -> BaseOffset:
 
 
 def _tidy_series(
-    uid: Hashable, group: pd.DataFrame, horizon: int, offset: BaseOffset | None
+    uid: Hashable,
+    group: pd.DataFrame,
+    horizon: int,
+    offset: BaseOffset | None,
+    gap_value: float | None,
+    until: pd.Timestamp | int | None,
 ) -> SeriesInput:
     notes: list[str] = []
     duplicates = int(group["ds"].duplicated().sum())
     values = group.groupby("ds", sort=True)["y"].sum(min_count=1)
     if duplicates:
         notes.append(f"{duplicates} duplicated date(s) summed")
+    last_ds = values.index[-1] if until is None else max(values.index[-1], until)
     if offset is not None:
-        grid = pd.date_range(values.index[0], values.index[-1], freq=offset)
-        off_grid = values.index.difference(grid)
+        grid = pd.date_range(values.index[0], last_ds, freq=offset)
+        off_grid = values.index.difference(grid).append(
+            pd.DatetimeIndex([last_ds]).difference(grid)
+        )
         if len(off_grid):
             raise InvalidInput(
                 "Dates off the calendar step.",
@@ -192,10 +233,14 @@ def _tidy_series(
         index: pd.Index = grid
         future: pd.Index = future_dates
     else:
-        first, last = int(values.index[0]), int(values.index[-1])
+        first, last = int(values.index[0]), int(last_ds)
         index = pd.RangeIndex(first, last + 1)
         future = pd.RangeIndex(last + 1, last + 1 + horizon)
+    absent = index.difference(values.index)
     full = values.reindex(index)
+    if len(absent) and gap_value is not None:
+        full.loc[absent] = gap_value
+        notes.append(f"{len(absent)} date(s) without a record taken as {gap_value:g}")
     gaps = int(full.isna().sum())
     observed = full.dropna()
     if observed.empty:
@@ -210,7 +255,7 @@ def _tidy_series(
     inner = int(full.isna().sum())
     if inner:
         full = full.interpolate(method="linear")
-        notes.append(f"{inner} missing value(s) or date(s) interpolated")
+        notes.append(f"{inner} missing value(s) filled by interpolation")
     return SeriesInput(
         unique_id=uid,
         ds=full.index,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -75,7 +75,7 @@ def ets_damped(y: np.ndarray, horizon: int, season_length: int) -> Prediction:
         seasonal_periods=m if seasonal else None,
         initialization_method="estimated",
     )
-    fit = _quietly(model.fit)
+    fit = _quietly(lambda: model.fit(use_brute=False))
     mean = np.asarray(fit.forecast(horizon), dtype=float)
     params = fit.params
     alpha = float(params["smoothing_level"])
@@ -92,14 +92,16 @@ def ets_damped(y: np.ndarray, horizon: int, season_length: int) -> Prediction:
     return _checked(mean, np.sqrt(var), "ETS")
 
 
-def sarimax(
-    y: np.ndarray,
-    horizon: int,
-    season_length: int,
-    exog: np.ndarray | None = None,
-    exog_future: np.ndarray | None = None,
-) -> Prediction:
-    """SARIMAX with a fixed, robust order, plus the caller's regressors when given.
+@dataclass(frozen=True)
+class SarimaxFit:
+    """Fitted SARIMAX parameters, reusable on a longer stretch of the same series."""
+
+    results: Any
+    keep: np.ndarray | None
+
+
+def fit_sarimax(y: np.ndarray, season_length: int, exog: np.ndarray | None = None) -> SarimaxFit:
+    """Fit SARIMAX with a fixed, robust order, plus the caller's regressors when given.
 
     With a season and three seasons of data: the airline model (0,1,1)(0,1,1)m;
     otherwise ARIMA(1,1,1) with drift. Regressors that do not vary over the history
@@ -110,30 +112,48 @@ def sarimax(
         order, seasonal_order, trend = (0, 1, 1), (0, 1, 1, m), None
     else:
         order, seasonal_order, trend = (1, 1, 1), (0, 0, 0, 0), "t"
-    x, x_future = _informative(exog, exog_future)
+    keep = None if exog is None else np.ptp(exog, axis=0) > 0
+    x = None if exog is None or keep is None or not keep.any() else exog[:, keep]
     model = SARIMAX(
-        y,
-        exog=x,
-        order=order,
-        seasonal_order=seasonal_order,
-        trend=trend,
+        y, exog=x, order=order, seasonal_order=seasonal_order, trend=trend, concentrate_scale=True
     )
-    res = _quietly(lambda: model.fit(disp=False, maxiter=75))
-    fc = res.get_forecast(horizon, exog=x_future)
+    res = _quietly(lambda: model.fit(disp=False, maxiter=50))
+    return SarimaxFit(results=res, keep=keep if x is not None else None)
+
+
+def sarimax_forecast(
+    fit: SarimaxFit,
+    horizon: int,
+    y: np.ndarray | None = None,
+    exog: np.ndarray | None = None,
+    exog_future: np.ndarray | None = None,
+) -> Prediction:
+    """Forecast from ``fit``; with ``y``, first re-run its filter, parameters unchanged, on ``y``.
+
+    Re-filtering lets a backtest use parameters estimated on the data before its
+    earliest origin at every later origin, at the cost of one Kalman pass, not a fit.
+    """
+    keep = fit.keep
+    x = None if keep is None or exog is None else exog[:, keep]
+    x_future = None if keep is None or exog_future is None else exog_future[:, keep]
+    res = fit.results
+    if y is not None:
+        res = _quietly(lambda: fit.results.apply(y, exog=x, refit=False))
+    fc = _quietly(lambda: res.get_forecast(horizon, exog=x_future))
     return _checked(
         np.asarray(fc.predicted_mean, dtype=float), np.asarray(fc.se_mean, dtype=float), "SARIMAX"
     )
 
 
-def _informative(
-    exog: np.ndarray | None, exog_future: np.ndarray | None
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    if exog is None or exog_future is None:
-        return None, None
-    keep = np.ptp(exog, axis=0) > 0
-    if not keep.any():
-        return None, None
-    return exog[:, keep], exog_future[:, keep]
+def sarimax(
+    y: np.ndarray,
+    horizon: int,
+    season_length: int,
+    exog: np.ndarray | None = None,
+    exog_future: np.ndarray | None = None,
+) -> Prediction:
+    """Fit SARIMAX on ``y`` (see :func:`fit_sarimax`) and forecast ``horizon`` steps."""
+    return sarimax_forecast(fit_sarimax(y, season_length, exog), horizon, None, None, exog_future)
 
 
 def intermittent_model(variant: str) -> Callable[[np.ndarray, int, int], Prediction]:
