@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 
 from api import problems
+from api.middleware import DEFAULT_LIMIT, InFlightLimit
 from api.routers import health
+from api.security.deps import require
+from api.security.secrets import load_or_create_secret
 from core.db import get_engine
 from core.settings import Settings, get_settings
 
@@ -20,14 +23,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine or get_engine(settings.resolved_database_url, echo=settings.db_echo)
+    app.state.token_secret = (
+        settings.token_secret.get_secret_value()
+        if settings.token_secret
+        else load_or_create_secret(settings.resolved_token_secret_file)
+    )
     problems.install(app)
+    app.add_middleware(InFlightLimit, limit=DEFAULT_LIMIT)
     app.include_router(health.router)
-    for router in _domain_routers():
-        app.include_router(router)
+    for router, permission in _domain_routers():
+        dependencies = [Depends(require(permission))] if permission else []
+        app.include_router(router, dependencies=dependencies)
     return app
 
 
-def _domain_routers() -> list[APIRouter]:
-    from api.routers import inventory, ledger
+def _domain_routers() -> list[tuple[APIRouter, str | None]]:
+    """Each router with the permission all its routes need (None: the routes say it)."""
+    from api.routers import auth, inventory, ledger
 
-    return [inventory.router, ledger.router]
+    return [(auth.router, None), (inventory.router, None), (ledger.router, "read")]

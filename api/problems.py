@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import DomainError
+from core.errors import DomainError, NotAuthenticated
 
 log = logging.getLogger("relief.api")
 
@@ -38,7 +38,7 @@ def install(app: FastAPI) -> None:
         extra: dict[str, Any] = dict(exc.extra)
         if exc.problems:
             extra["errors"] = [p.as_dict() for p in exc.problems]
-        return problem(
+        response = problem(
             exc.status,
             exc.title,
             exc.detail,
@@ -46,6 +46,11 @@ def install(app: FastAPI) -> None:
             instance=request.url.path,
             **extra,
         )
+        if isinstance(exc, NotAuthenticated):
+            response.headers["WWW-Authenticate"] = "Bearer"
+        if "retry_after_s" in exc.extra:
+            response.headers["Retry-After"] = str(exc.extra["retry_after_s"])
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

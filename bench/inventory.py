@@ -34,6 +34,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 import migrations
+from api.security import service as users
 from core.db import make_engine, session_scope
 from inventory import seed, service
 
@@ -136,7 +137,12 @@ def free_port() -> int:
 @contextmanager
 def relief_serve(url: str) -> Iterator[str]:
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, RELIEF_ENVIRONMENT="development")
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        RELIEF_ENVIRONMENT="development",
+        RELIEF_DATA_DIR=tempfile.mkdtemp(),
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
         env=env,
@@ -193,14 +199,23 @@ def bench_api_writes(url: str, requests: int, clients: int) -> dict[str, Any]:
     with session_scope(engine) as session:
         depot = service.list_depots(session)[0].id
         item = next(i.id for i in service.list_items(session) if not i.shelf_life_days)
+        user = users.create_user(
+            session,
+            username="bench",
+            password="bench password 1",
+            role="depot_manager",
+            depot_ids=[depot or 0],
+        )
+        _, token = users.create_api_token(session, user, name="bench")
     engine.dispose()
+    auth = {"Authorization": f"Bearer {token}"}
     local = threading.local()
     with relief_serve(url) as base:
 
         def one(n: int) -> bool:
             http = getattr(local, "http", None)
             if http is None:
-                http = local.http = httpx.Client(base_url=base, timeout=60)
+                http = local.http = httpx.Client(base_url=base, timeout=60, headers=auth)
             if n % 2 == 0:
                 body = {"depot_id": depot, "item_id": item, "lot_number": "BENCH", "quantity": 3}
                 answer = http.post(

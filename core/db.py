@@ -64,12 +64,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": 60},
+            # More connections than the server's worker threads (40), so requests queue on
+            # the database's write lock (busy_timeout) rather than time out on the pool.
             pool_size=8,
-            max_overflow=16,
+            max_overflow=48,
+            pool_timeout=120,
         )
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=30, pool_timeout=120
+    )
 
 
 def _tune_sqlite(engine: Engine) -> None:

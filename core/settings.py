@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -51,6 +52,14 @@ class Settings(BaseSettings):
                     "in production"
                 )
         return self
+
+    @property
+    def token_ttl(self) -> timedelta:
+        return timedelta(minutes=self.token_ttl_minutes)
+
+    @property
+    def resolved_token_secret_file(self) -> Path:
+        return self.data_dir / "token-secret"
 
     @property
     def resolved_database_url(self) -> str:

@@ -39,6 +39,7 @@ from inventory.registry import (
     list_items,
     set_reorder_levels,
 )
+from inventory.stock import find_movement as get_movement
 from inventory.views import below_reorder, expiring, stock_by_community, supply_days
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "get_depot",
     "get_district",
     "get_item",
+    "get_movement",
     "import_count",
     "import_movements",
     "issue",

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import pool
 from sqlmodel import SQLModel
 
+import api.security.models  # noqa: F401
 import core.db
 import core.idempotency
 import inventory.models  # noqa: F401  (registers tables on SQLModel.metadata)

@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -29,6 +31,8 @@ from sqlmodel import Session
 import migrations
 from api.app import create_app
 from api.deps import get_session
+from api.security.deps import current_principal
+from api.security.service import Principal
 from core.db import make_engine
 from core.settings import Settings
 
@@ -155,13 +159,22 @@ def session(engine: Engine) -> Iterator[Session]:
         connection.close()
 
 
+ADMIN = Principal(
+    user_id=0, username="test-admin", role="admin", district_id=None, depot_ids=frozenset()
+)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path / "data", database_url="sqlite://")
+    return Settings(
+        environment="test",
+        data_dir=tmp_path / "data",
+        database_url="sqlite://",
+        token_secret=SecretStr("test-secret-" + "x" * 40),
+    )
 
 
-@pytest.fixture
-def client(session: Session, engine: Engine, settings: Settings) -> Iterator[TestClient]:
+def _app(session: Session, engine: Engine, settings: Settings) -> FastAPI:
     app = create_app(settings, engine)
 
     def joined_session() -> Iterator[Session]:
@@ -170,5 +183,20 @@ def client(session: Session, engine: Engine, settings: Settings) -> Iterator[Tes
             yield session
 
     app.dependency_overrides[get_session] = joined_session
+    return app
+
+
+@pytest.fixture
+def client(session: Session, engine: Engine, settings: Settings) -> Iterator[TestClient]:
+    """The API signed in as an administrator (the role tests use `anonymous_client`)."""
+    app = _app(session, engine, settings)
+    app.dependency_overrides[current_principal] = lambda: ADMIN
     with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anonymous_client(session: Session, engine: Engine, settings: Settings) -> Iterator[TestClient]:
+    """The API with real authentication: send a bearer token."""
+    with TestClient(_app(session, engine, settings), raise_server_exceptions=False) as test_client:
         yield test_client

@@ -37,8 +37,9 @@ def demo() -> None:
             actor="demo",
         )
     console.print(
-        f"[green]✓[/green] catalogue: {added} new items; district: {loaded.communities} communities, "
-        f"{loaded.depots} depots, {loaded.movements} opening-stock lines"
+        f"[green]✓[/green] catalogue: {added} new items; district: "
+        f"{loaded.communities} communities, {loaded.depots} depots, "
+        f"{loaded.movements} opening-stock lines"
         if added or loaded.movements
         else "[green]✓[/green] the demo district was already loaded"
     )

@@ -9,8 +9,9 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from api.auth import PrincipalDep
 from api.deps import SessionDep, SettingsDep
+from api.security import scope
+from api.security.deps import DistrictCreator, Reader, RegistryWriter, StockWriter
 from api.writes import IdempotencyKey, run_write
 from core.errors import InvalidInput
 from inventory import schemas, service
@@ -33,7 +34,7 @@ def create_district(
     data: schemas.DistrictCreate,
     session: SessionDep,
     request: Request,
-    who: PrincipalDep,
+    who: DistrictCreator,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     return run_write(
@@ -49,7 +50,7 @@ def create_district(
 
 
 @router.get("/districts", response_model=list[schemas.DistrictPublic])
-def list_districts(session: SessionDep, who: PrincipalDep) -> Sequence[District]:
+def list_districts(session: SessionDep, who: Reader) -> Sequence[District]:
     return service.list_districts(session)
 
 
@@ -58,9 +59,10 @@ def create_community(
     data: schemas.CommunityCreate,
     session: SessionDep,
     request: Request,
-    who: PrincipalDep,
+    who: RegistryWriter,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
+    scope.check_district(who, data.district_id)
     return run_write(
         session,
         request,
@@ -75,7 +77,7 @@ def create_community(
 
 @router.get("/communities", response_model=list[schemas.CommunityPublic])
 def list_communities(
-    session: SessionDep, who: PrincipalDep, district_id: int | None = None
+    session: SessionDep, who: Reader, district_id: int | None = None
 ) -> Sequence[Community]:
     return service.list_communities(session, district_id)
 
@@ -85,9 +87,10 @@ def create_depot(
     data: schemas.DepotCreate,
     session: SessionDep,
     request: Request,
-    who: PrincipalDep,
+    who: RegistryWriter,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
+    scope.check_district(who, data.district_id)
     return run_write(
         session,
         request,
@@ -100,20 +103,21 @@ def create_depot(
 
 @router.get("/depots", response_model=list[schemas.DepotPublic])
 def list_depots(
-    session: SessionDep, who: PrincipalDep, district_id: int | None = None
+    session: SessionDep, who: Reader, district_id: int | None = None
 ) -> Sequence[Depot]:
     return service.list_depots(session, district_id)
 
 
 @router.get("/depots/{depot_id}", response_model=schemas.DepotPublic)
-def get_depot(depot_id: int, session: SessionDep, who: PrincipalDep) -> Depot:
+def get_depot(depot_id: int, session: SessionDep, who: Reader) -> Depot:
     return service.get_depot(session, depot_id)
 
 
 @router.put("/depots/{depot_id}/reorder-levels", response_model=list[schemas.ReorderLevelPublic])
 def set_reorder_levels(
-    depot_id: int, levels: list[schemas.ReorderLevelSet], session: SessionDep, who: PrincipalDep
+    depot_id: int, levels: list[schemas.ReorderLevelSet], session: SessionDep, who: RegistryWriter
 ) -> list[ReorderLevel]:
+    scope.check_depot(session, who, depot_id)
     return service.set_reorder_levels(session, depot_id, levels)
 
 
@@ -122,7 +126,7 @@ def create_item(
     data: schemas.ItemCreate,
     session: SessionDep,
     request: Request,
-    who: PrincipalDep,
+    who: RegistryWriter,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     return run_write(
@@ -137,13 +141,13 @@ def create_item(
 
 @router.get("/items", response_model=list[schemas.ItemPublic])
 def list_items(
-    session: SessionDep, who: PrincipalDep, category: schemas.Category | None = None
+    session: SessionDep, who: Reader, category: schemas.Category | None = None
 ) -> Sequence[Item]:
     return service.list_items(session, category)
 
 
 @router.get("/items/{item_id}", response_model=schemas.ItemPublic)
-def get_item(item_id: int, session: SessionDep, who: PrincipalDep) -> Item:
+def get_item(item_id: int, session: SessionDep, who: Reader) -> Item:
     return service.get_item(session, item_id)
 
 
@@ -155,9 +159,10 @@ def receive(
     data: schemas.ReceiptCreate,
     session: SessionDep,
     request: Request,
-    who: PrincipalDep,
+    who: StockWriter,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
+    scope.check_depot(session, who, data.depot_id)
     return run_write(
         session,
         request,
@@ -173,9 +178,10 @@ def issue(
     data: schemas.IssueCreate,
     session: SessionDep,
     request: Request,
-    who: PrincipalDep,
+    who: StockWriter,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
+    scope.check_depot(session, who, data.depot_id)
     return run_write(
         session,
         request,
@@ -191,9 +197,10 @@ def transfer(
     data: schemas.TransferCreate,
     session: SessionDep,
     request: Request,
-    who: PrincipalDep,
+    who: StockWriter,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
+    scope.check_depot(session, who, data.from_depot_id)
     return run_write(
         session,
         request,
@@ -209,9 +216,10 @@ def write_off(
     data: schemas.WriteOffCreate,
     session: SessionDep,
     request: Request,
-    who: PrincipalDep,
+    who: StockWriter,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
+    scope.check_depot(session, who, data.depot_id)
     return run_write(
         session,
         request,
@@ -230,9 +238,10 @@ def reverse(
     data: schemas.ReversalCreate,
     session: SessionDep,
     request: Request,
-    who: PrincipalDep,
+    who: StockWriter,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
+    scope.check_depot(session, who, service.get_movement(session, movement_id).depot_id)
     return run_write(
         session,
         request,
@@ -246,7 +255,7 @@ def reverse(
 @router.get("/movements", response_model=list[schemas.MovementPublic])
 def list_movements(
     session: SessionDep,
-    who: PrincipalDep,
+    who: Reader,
     depot_id: int | None = None,
     item_id: int | None = None,
     action_id: str | None = None,
@@ -266,7 +275,7 @@ def list_movements(
 @router.get("/stock", response_model=list[schemas.BalancePublic])
 def list_stock(
     session: SessionDep,
-    who: PrincipalDep,
+    who: Reader,
     depot_id: int | None = None,
     item_id: int | None = None,
     district_id: int | None = None,
@@ -287,9 +296,10 @@ def start_count(
     data: schemas.CountCreate,
     session: SessionDep,
     request: Request,
-    who: PrincipalDep,
+    who: StockWriter,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
+    scope.check_depot(session, who, data.depot_id)
     return run_write(
         session,
         request,
@@ -301,14 +311,15 @@ def start_count(
 
 
 @router.get("/counts/{count_id}", response_model=schemas.CountPublic)
-def view_count(count_id: int, session: SessionDep, who: PrincipalDep) -> schemas.CountPublic:
+def view_count(count_id: int, session: SessionDep, who: Reader) -> schemas.CountPublic:
     return service.view_count(session, count_id)
 
 
 @router.put("/counts/{count_id}/lines", response_model=schemas.CountPublic)
 def enter_count_lines(
-    count_id: int, data: schemas.CountLinesEnter, session: SessionDep, who: PrincipalDep
+    count_id: int, data: schemas.CountLinesEnter, session: SessionDep, who: StockWriter
 ) -> schemas.CountPublic:
+    scope.check_depot(session, who, service.view_count(session, count_id).depot_id)
     return service.enter_count_lines(session, count_id, data.lines, actor=who.username)
 
 
@@ -317,9 +328,10 @@ def post_count(
     count_id: int,
     session: SessionDep,
     request: Request,
-    who: PrincipalDep,
+    who: StockWriter,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
+    scope.check_depot(session, who, service.view_count(session, count_id).depot_id)
     return run_write(
         session,
         request,
@@ -332,7 +344,8 @@ def post_count(
 
 
 @router.post("/counts/{count_id}/cancel", response_model=schemas.CountPublic)
-def cancel_count(count_id: int, session: SessionDep, who: PrincipalDep) -> schemas.CountPublic:
+def cancel_count(count_id: int, session: SessionDep, who: StockWriter) -> schemas.CountPublic:
+    scope.check_depot(session, who, service.view_count(session, count_id).depot_id)
     return service.cancel_count(session, count_id, actor=who.username)
 
 
@@ -351,7 +364,7 @@ async def import_movements(
     session: SessionDep,
     settings: SettingsDep,
     request: Request,
-    who: PrincipalDep,
+    who: StockWriter,
     file: Annotated[UploadFile, File(description="CSV or XLSX; columns in the README")],
     key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -369,7 +382,7 @@ async def import_movements(
                 file.filename or "upload.csv",
                 actor=who.username,
                 max_rows=settings.import_max_rows,
-                allowed_depots=who.depots_allowed(),
+                allowed_depots=scope.allowed_depots(session, who),
             ),
         )
     )
@@ -380,7 +393,7 @@ async def import_count(
     session: SessionDep,
     settings: SettingsDep,
     request: Request,
-    who: PrincipalDep,
+    who: StockWriter,
     file: Annotated[UploadFile, File(description="CSV or XLSX count sheet")],
     key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -398,7 +411,7 @@ async def import_count(
                 file.filename or "count.csv",
                 actor=who.username,
                 max_rows=settings.import_max_rows,
-                allowed_depots=who.depots_allowed(),
+                allowed_depots=scope.allowed_depots(session, who),
             ),
         )
     )
@@ -414,7 +427,7 @@ async def _run_in_thread(work: Callable[[], JSONResponse]) -> JSONResponse:
 @router.get("/exports/stock", response_class=Response)
 def export_stock(
     session: SessionDep,
-    who: PrincipalDep,
+    who: Reader,
     fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",
     district_id: int | None = None,
     depot_id: int | None = None,
@@ -444,7 +457,7 @@ def export_stock(
     "/districts/{district_id}/stock-by-community", response_model=list[schemas.CommunityStock]
 )
 def stock_by_community(
-    district_id: int, session: SessionDep, who: PrincipalDep
+    district_id: int, session: SessionDep, who: Reader
 ) -> list[schemas.CommunityStock]:
     return service.stock_by_community(session, district_id)
 
@@ -453,7 +466,7 @@ def stock_by_community(
 def days_of_supply(
     district_id: int,
     session: SessionDep,
-    who: PrincipalDep,
+    who: Reader,
     window_days: Annotated[int, Query(ge=1, le=3650)] = 30,
 ) -> list[schemas.DaysOfSupply]:
     return service.supply_days(session, district_id, window_days=window_days)
@@ -463,14 +476,12 @@ def days_of_supply(
 def expiring_lots(
     district_id: int,
     session: SessionDep,
-    who: PrincipalDep,
+    who: Reader,
     within_days: Annotated[int, Query(ge=0, le=3650)] = 30,
 ) -> list[schemas.ExpiringLot]:
     return service.expiring(session, district_id, within_days=within_days)
 
 
 @router.get("/districts/{district_id}/below-reorder", response_model=list[schemas.BelowReorder])
-def below_reorder(
-    district_id: int, session: SessionDep, who: PrincipalDep
-) -> list[schemas.BelowReorder]:
+def below_reorder(district_id: int, session: SessionDep, who: Reader) -> list[schemas.BelowReorder]:
     return service.below_reorder(session, district_id)

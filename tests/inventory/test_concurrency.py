@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from sqlalchemy import Engine
 
+from api.security import service as users
 from core.db import session_scope
 from core.settings import Settings
 from inventory import schemas, service
@@ -20,12 +21,13 @@ def test_fifty_clients_end_with_the_sum_of_accepted_movements(
 ) -> None:
     with session_scope(fresh_engine) as session:
         d = small_district(session)
+        headers = bearer(session, depot_ids=[d.depot_a_id])
     rng = random.Random(7)
     plan = [("receipt" if rng.random() < 0.45 else "issue", rng.randint(1, 20)) for _ in range(50)]
 
     def one(job: tuple[int, tuple[str, int]]) -> tuple[str, int, int]:
         n, (kind, qty) = job
-        with httpx.Client(base_url=base, timeout=60) as http:
+        with httpx.Client(base_url=base, timeout=60, headers=headers) as http:
             if kind == "receipt":
                 body = {
                     "depot_id": d.depot_a_id,
@@ -77,10 +79,11 @@ def test_concurrent_transfers_in_opposite_directions_do_not_deadlock_or_lose_sto
                 ),
                 actor="test",
             )
+        headers = bearer(session, depot_ids=[d.depot_a_id, d.depot_b_id])
 
     def move(n: int) -> int:
         a, b = (d.depot_a_id, d.depot_b_id) if n % 2 else (d.depot_b_id, d.depot_a_id)
-        with httpx.Client(base_url=base, timeout=60) as http:
+        with httpx.Client(base_url=base, timeout=60, headers=headers) as http:
             return http.post(
                 "/movements/transfers",
                 json={"from_depot_id": a, "to_depot_id": b, "item_id": d.tent_id, "quantity": 7},
@@ -93,3 +96,16 @@ def test_concurrent_transfers_in_opposite_directions_do_not_deadlock_or_lose_sto
         total = sum(b.quantity for b in service.list_balances(session, item_id=d.tent_id))
         assert total == 200
         assert service.journal_discrepancies(session) == []
+
+
+def bearer(session, depot_ids: list[int]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """An API token of a depot manager of these depots."""
+    user = users.create_user(
+        session,
+        username="scale",
+        password="a long enough pass",
+        role="depot_manager",
+        depot_ids=depot_ids,
+    )
+    _, token = users.create_api_token(session, user, name="depot scale")
+    return {"Authorization": f"Bearer {token}"}

@@ -55,7 +55,7 @@ def test_receipt_creates_the_lot_and_the_balance(
     [line] = answer.json()["movements"]
     assert line["kind"] == "receipt"
     assert line["quantity"] == 120
-    assert line["actor"] == "system"
+    assert line["actor"] == "test-admin"
     assert line["occurred_at"].endswith(("Z", "+00:00"))
     assert stock(session, d.depot_a_id, d.water_id) == {"W-1": 120}
 

@@ -1,0 +1,74 @@
+"""Users, their depot scopes, API tokens and the login throttle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.clock import utcnow
+from core.db import UTCDateTime
+
+ROLES = ("depot_manager", "coordinator", "procurement", "auditor", "admin")
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('depot_manager', 'coordinator', 'procurement', 'auditor', 'admin')",
+            name="user_role_known",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    full_name: str = Field(default="", max_length=200)
+    role: str = Field(sa_column=Column(String(24), nullable=False))
+    district_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("district.id"), nullable=True)
+    )
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    # Bumped when the password is reset or the user disabled: older sign-in tokens stop working.
+    token_version: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class UserDepot(SQLModel, table=True):
+    """The depots a depot manager may change."""
+
+    __tablename__ = "user_depot"
+    __table_args__ = (UniqueConstraint("user_id", "depot_id", name="user_depot_unique"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(ForeignKey("app_user.id"), nullable=False, index=True))
+    depot_id: int = Field(sa_column=Column(ForeignKey("depot.id"), nullable=False))
+
+
+class ApiToken(SQLModel, table=True):
+    """A long-lived token for a machine; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(ForeignKey("app_user.id"), nullable=False, index=True))
+    name: str = Field(max_length=120)
+    prefix: str = Field(sa_column=Column(String(16), nullable=False, index=True))
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per key (a username, or a client address), known users or not."""
+
+    __tablename__ = "login_throttle"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
+    failures: int = 0
+    window_start: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,60 @@
+"""The role matrix: the one place that decides which role may do what.
+
+Every route names one permission (see `api.security.deps.require`); the README's table is
+generated from `MATRIX` and a test walks every route × role against it. Depot managers are
+further limited to their own depots, and coordinators to their district, for the stock they
+change (`api.security.scope`).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+ALL: Final = frozenset({"depot_manager", "coordinator", "procurement", "auditor", "admin"})
+
+MATRIX: Final[dict[str, frozenset[str]]] = {
+    # reading the inventory, the ledger and plans
+    "read": ALL,
+    # districts are created by the administrator
+    "district.create": frozenset({"admin"}),
+    # communities, depots, catalogue items, reorder levels
+    "registry.write": frozenset({"coordinator", "admin"}),
+    # receipts, issues, transfers, write-offs, reversals, counts, spreadsheet imports
+    "stock.write": frozenset({"depot_manager", "coordinator", "admin"}),
+    # suppliers, documents, qualification, grades, agreement reserves
+    "suppliers.write": frozenset({"procurement", "admin"}),
+    # forecasts, allocation and routing plans, dispatch
+    "plans.write": frozenset({"coordinator", "admin"}),
+    # users and their tokens
+    "users.manage": frozenset({"admin"}),
+    # one's own API tokens
+    "tokens.own": ALL,
+}
+
+DESCRIPTIONS: Final[dict[str, str]] = {
+    "read": "read stock, views, ledger, plans",
+    "district.create": "create districts",
+    "registry.write": "communities, depots, items, reorder levels",
+    "stock.write": "stock movements, counts, imports (depot managers: own depots only)",
+    "suppliers.write": "suppliers, documents, qualification, agreements",
+    "plans.write": "forecasts, allocation, routes, dispatch",
+    "users.manage": "users, roles, scopes, others' tokens",
+    "tokens.own": "create and revoke one's own API tokens",
+}
+
+
+def allowed(role: str, permission: str) -> bool:
+    return role in MATRIX[permission]
+
+
+def markdown_table() -> str:
+    roles = sorted(ALL)
+    head = "| permission | " + " | ".join(roles) + " |"
+    rule = "|---|" + "---|" * len(roles)
+    rows = [
+        f"| `{p}` ({DESCRIPTIONS[p]}) | "
+        + " | ".join("✓" if r in MATRIX[p] else "" for r in roles)
+        + " |"
+        for p in MATRIX
+    ]
+    return "\n".join([head, rule, *rows])

@@ -1,0 +1,38 @@
+"""Scopes: depot managers change only their depots, coordinators only their district's."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from api.security.service import Principal
+from core.errors import NotPermitted
+from inventory import service as inventory
+
+
+def check_depot(session: Session, who: Principal, depot_id: int) -> None:
+    """Refuse a change to `depot_id` outside the caller's scope (404 first if it is unknown)."""
+    depot = inventory.get_depot(session, depot_id)
+    if who.role == "admin":
+        return
+    if who.role == "depot_manager" and depot_id in who.depot_ids:
+        return
+    if who.role == "coordinator" and depot.district_id == who.district_id:
+        return
+    raise NotPermitted(f"You may not change the stock of depot {depot.code}.")
+
+
+def check_district(who: Principal, district_id: int) -> None:
+    if who.role == "admin" or (who.role == "coordinator" and who.district_id == district_id):
+        return
+    raise NotPermitted(f"You may not change district {district_id}.")
+
+
+def allowed_depots(session: Session, who: Principal) -> set[int] | None:
+    """The depots the caller may change; None means all."""
+    if who.role == "admin":
+        return None
+    if who.role == "depot_manager":
+        return set(who.depot_ids)
+    if who.role == "coordinator" and who.district_id is not None:
+        return {d.id for d in inventory.list_depots(session, who.district_id) if d.id is not None}
+    return set()

@@ -1,0 +1,260 @@
+"""Users and tokens: create, disable, reset, sign in (with throttling), resolve a bearer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from api.security import secrets
+from api.security.models import ROLES, ApiToken, LoginThrottle, User, UserDepot
+from core.clock import utcnow
+from core.errors import Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound
+from inventory import service as inventory
+
+MAX_FAILURES = 5
+LOCK_FOR = timedelta(minutes=15)
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ADDRESS = 30
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    title = "Too many attempts"
+    type_slug = "too-many-attempts"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, as routes and services see it."""
+
+    user_id: int
+    username: str
+    role: str
+    district_id: int | None
+    depot_ids: frozenset[int]
+    via: str = "password"  # or "api-token"
+
+
+def principal_of(session: Session, user: User, via: str = "password") -> Principal:
+    depots = session.execute(
+        select(col(UserDepot.depot_id)).where(col(UserDepot.user_id) == user.id)
+    ).scalars()
+    return Principal(
+        user.id or 0, user.username, user.role, user.district_id, frozenset(depots), via
+    )
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.execute(select(User).where(col(User.username) == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"User {username} does not exist.")
+    found: User = user
+    return found
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    full_name: str = "",
+    district_id: int | None = None,
+    depot_ids: Sequence[int] = (),
+) -> User:
+    username = username.strip()
+    if (
+        not username
+        or len(username) > 64
+        or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
+    ):
+        raise InvalidInput("A username is 1 to 64 letters, digits, '.', '-' or '_'.")
+    if role not in ROLES:
+        raise InvalidInput(f"Unknown role {role!r}; one of {', '.join(ROLES)}.")
+    problem = secrets.password_problem(password, username)
+    if problem:
+        raise InvalidInput(problem[0].upper() + problem[1:] + ".")
+    if role == "depot_manager" and not depot_ids:
+        raise InvalidInput("A depot manager needs at least one depot.")
+    if role != "depot_manager" and depot_ids:
+        raise InvalidInput("Only depot managers are scoped to depots.")
+    if role == "coordinator" and district_id is None:
+        raise InvalidInput("A coordinator needs a district.")
+    if district_id is not None:
+        inventory.get_district(session, district_id)
+    for depot_id in depot_ids:
+        inventory.get_depot(session, depot_id)
+    user = User(
+        username=username,
+        full_name=full_name,
+        role=role,
+        district_id=district_id,
+        password_hash=secrets.hash_password(password),
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"User {username} already exists.") from exc
+    session.add_all(UserDepot(user_id=user.id or 0, depot_id=d) for d in sorted(set(depot_ids)))
+    session.flush()
+    return user
+
+
+def list_users(session: Session) -> Sequence[User]:
+    return session.execute(select(User).order_by(col(User.username))).scalars().all()
+
+
+def disable_user(session: Session, username: str) -> User:
+    user = get_user(session, username)
+    user.active = False
+    user.token_version += 1
+    session.execute(
+        ApiToken.__table__.update()  # type: ignore[attr-defined]  # SQLModel does not type __table__
+        .where(ApiToken.__table__.c.user_id == user.id, ApiToken.__table__.c.revoked_at.is_(None))  # type: ignore[attr-defined]
+        .values(revoked_at=utcnow())
+    )
+    session.flush()
+    return user
+
+
+def reset_password(session: Session, username: str, password: str) -> User:
+    user = get_user(session, username)
+    problem = secrets.password_problem(password, username)
+    if problem:
+        raise InvalidInput(problem[0].upper() + problem[1:] + ".")
+    user.password_hash = secrets.hash_password(password)
+    user.token_version += 1
+    session.execute(
+        delete(LoginThrottle).where(col(LoginThrottle.key) == f"user:{username.lower()}")
+    )
+    session.flush()
+    return user
+
+
+# --- signing in ---------------------------------------------------------------------------
+
+
+def _throttle(session: Session, key: str, now: datetime) -> LoginThrottle:
+    row = session.execute(
+        select(LoginThrottle).where(col(LoginThrottle.key) == key)
+    ).scalar_one_or_none()
+    if row is None:
+        row = LoginThrottle(key=key, window_start=now)
+        session.add(row)
+        session.flush()
+    elif now - row.window_start > WINDOW and (row.locked_until is None or row.locked_until <= now):
+        row.failures = 0
+        row.window_start = now
+        row.locked_until = None
+    return row
+
+
+def authenticate(session: Session, username: str, password: str, *, client: str) -> User | None:
+    """Check a username and password; None when they do not match.
+
+    Unknown users and wrong passwords are answered alike, in the same time, and throttled
+    alike: after MAX_FAILURES failures a username is locked for LOCK_FOR, and a client
+    address that fails too often is locked too. The caller commits the failure count even
+    when sign-in fails.
+    """
+    now = utcnow()
+    by_user = _throttle(session, f"user:{username.strip().lower()[:150]}", now)
+    by_client = _throttle(session, f"client:{client[:150]}", now)
+    for row in (by_user, by_client):
+        if row.locked_until is not None and row.locked_until > now:
+            minutes = max(1, int((row.locked_until - now).total_seconds() // 60))
+            raise TooManyAttempts(
+                f"Too many failed sign-ins; try again in {minutes} minute(s).",
+                extra={"retry_after_s": int((row.locked_until - now).total_seconds())},
+            )
+    user = session.execute(
+        select(User).where(col(User.username) == username.strip())
+    ).scalar_one_or_none()
+    ok = secrets.verify_password(password, user.password_hash if user else None)
+    if ok and user is not None and user.active:
+        by_user.failures = 0
+        session.flush()
+        signed_in: User = user
+        return signed_in
+    by_user.failures += 1
+    by_client.failures += 1
+    if by_user.failures >= MAX_FAILURES:
+        by_user.locked_until = now + LOCK_FOR
+    if by_client.failures >= MAX_FAILURES_PER_ADDRESS:
+        by_client.locked_until = now + LOCK_FOR
+    session.flush()
+    return None
+
+
+def resolve_access_token(session: Session, secret: str, token: str) -> Principal:
+    claims = secrets.read_access_token(secret, token)
+    user = session.execute(
+        select(User).where(col(User.username) == claims.username)
+    ).scalar_one_or_none()
+    if user is None or not user.active or user.token_version != claims.token_version:
+        raise NotAuthenticated("The sign-in token is no longer valid; sign in again.")
+    return principal_of(session, user)
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def create_api_token(
+    session: Session, user: User, *, name: str, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    if not name.strip() or len(name) > 120:
+        raise InvalidInput("A token needs a name of 1 to 120 characters.")
+    if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
+        raise InvalidInput("expires_in_days must be between 1 and 3650.")
+    token, prefix, digest = secrets.new_api_token()
+    row = ApiToken(
+        user_id=user.id or 0,
+        name=name.strip(),
+        prefix=prefix,
+        token_hash=digest,
+        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def list_api_tokens(session: Session, user_id: int | None = None) -> Sequence[ApiToken]:
+    query = select(ApiToken).order_by(col(ApiToken.id))
+    if user_id is not None:
+        query = query.where(col(ApiToken.user_id) == user_id)
+    return session.execute(query).scalars().all()
+
+
+def revoke_api_token(session: Session, token_id: int, *, owner_id: int | None = None) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None or (owner_id is not None and row.user_id != owner_id):
+        raise NotFound(f"Token {token_id} does not exist.")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+    return row
+
+
+def resolve_api_token(session: Session, token: str) -> Principal:
+    row = session.execute(
+        select(ApiToken).where(col(ApiToken.token_hash) == secrets.hash_api_token(token))
+    ).scalar_one_or_none()
+    now = utcnow()
+    if (
+        row is None
+        or row.revoked_at is not None
+        or (row.expires_at is not None and row.expires_at <= now)
+    ):
+        raise NotAuthenticated("The API token is not valid, has expired or was revoked.")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise NotAuthenticated("The API token's user is disabled.")
+    return principal_of(session, user, via="api-token")
