@@ -9,8 +9,9 @@ and the gap to the best-known solution is `100 * (cost - BKS) / BKS`.
     python -m bench.vrp --limits 5 --only X-n101-k25 R101   # a quick subset
     python -m bench.vrp --scaling             # also the 302/400-customer X instances
 
-Writes `bench/results/vrp.json` and `bench/results/vrp.md` (the latter only for a full run,
-unless `--out` names another stem).
+Writes `bench/results/<out>.json` and `bench/results/<out>.md` (`--out`, default `vrp`).
+Ours runs `--workers` processes (default 2, one per core); PyVRP is single-threaded, so at
+equal wall-clock limits ours uses up to twice the CPU time.
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ def run_ours(
 def run_pyvrp(inst: BenchmarkInstance, limit: float, seed: int) -> tuple[list[list[int]], float]:
     started = time.perf_counter()
     result = pyvrp.solve(pyvrp_data(inst), stop=MaxRuntime(limit), seed=seed, display=False)
+    # A route's activities include its depots; a client activity's idx counts clients from
+    # 0, so customer number = idx + 1.
     routes = (
         [[a.idx + 1 for a in r if a.is_client()] for r in result.best.routes()]
         if result.is_feasible()
