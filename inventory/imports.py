@@ -143,13 +143,20 @@ def import_movements(
     ]
     action_id = str(uuid.uuid4())
     try:
-        written = apply(
-            session, ops, actor=actor, meta=meta, action_id=action_id, collect_problems=True
+        apply(
+            session,
+            ops,
+            actor=actor,
+            meta=meta,
+            action_id=action_id,
+            collect_problems=True,
+            return_rows=False,
         )
     except InvalidInput as refused:
         _raise(refused.problems, filename)
+    written = movements.count_action(session, action_id)
     return schemas.ImportResult(
-        kind="movements", rows=len(rows), action_id=action_id, movements=len(written)
+        kind="movements", rows=len(rows), action_id=action_id, movements=written
     )
 
 

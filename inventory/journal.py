@@ -80,14 +80,21 @@ def plan(
     still checked, so a spreadsheet can be rejected with every bad row listed; otherwise the
     first refusal raises InsufficientStock.
     """
-    lots_by_item: dict[int, list[LotInfo]] = {}
-    for lot in lots:
-        lots_by_item.setdefault(lot.item_id, []).append(lot)
+    by_id = {lot.lot_id: lot for lot in lots}
     result = Plan(balances=dict(balances))
+    # The lots each depot holds of each item, so an issue looks at those only.
+    held: dict[tuple[int, int], set[int]] = {}
+    for (depot_id, lot_id), quantity in balances.items():
+        if quantity > 0 and lot_id in by_id:
+            held.setdefault((depot_id, by_id[lot_id].item_id), set()).add(lot_id)
 
     for index, op in enumerate(ops):
+        here = held.get((op.depot_id, op.item_id), set())
+        lots_here = [by_id[lot_id] for lot_id in here]
+        if op.lot_id is not None and op.lot_id in by_id and op.lot_id not in here:
+            lots_here.append(by_id[op.lot_id])  # a named lot this depot holds none of
         try:
-            new_lines = _lines_for(op, index, result.balances, lots_by_item, usable_on)
+            new_lines = _lines_for(op, index, result.balances, lots_here, usable_on)
         except InsufficientStock as refused:
             if not collect_problems:
                 raise
@@ -95,8 +102,14 @@ def plan(
             continue
         for line in new_lines:
             key = (line.depot_id, line.lot_id)
-            result.balances[key] = result.balances.get(key, 0) + line.quantity
+            quantity = result.balances.get(key, 0) + line.quantity
+            result.balances[key] = quantity
             result.changed.add(key)
+            lots_of = held.setdefault((line.depot_id, line.item_id), set())
+            if quantity > 0:
+                lots_of.add(line.lot_id)
+            else:
+                lots_of.discard(line.lot_id)
         result.lines.extend(new_lines)
     return result
 
@@ -105,7 +118,7 @@ def _lines_for(
     op: Op,
     index: int,
     balances: Mapping[tuple[int, int], int],
-    lots_by_item: Mapping[int, list[LotInfo]],
+    lots_here: Sequence[LotInfo],
     usable_on: date | None,
 ) -> list[Line]:
     if op.kind == "receipt":
@@ -125,7 +138,7 @@ def _lines_for(
         LotStock(
             lot.lot_id, lot.lot_number, lot.expiry_date, balances.get((op.depot_id, lot.lot_id), 0)
         )
-        for lot in lots_by_item.get(op.item_id, [])
+        for lot in lots_here
     ]
     named = None
     if op.lot_id is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from core.clock import utcnow
@@ -133,6 +133,15 @@ def list_movements(
     if action_id is not None:
         query = query.where(col(Movement.action_id) == action_id)
     return session.execute(query).scalars().all()
+
+
+def count_action(session: Session, action_id: str) -> int:
+    """How many journal lines one action wrote."""
+    return int(
+        session.execute(
+            select(func.count()).where(col(Movement.action_id) == action_id)
+        ).scalar_one()
+    )
 
 
 def list_balances(

@@ -24,6 +24,8 @@ from core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from inventory.journal import LotInfo, Op, plan
 from inventory.models import Lot, Movement, StockBalance
 
+_MOVEMENTS = SQLModel.metadata.tables[str(Movement.__tablename__)]
+
 # Advisory-lock namespace for depot × item locks (the first int of the two-int form).
 _LOCK_SPACE = 0x52520001 - 2**31
 
@@ -132,6 +134,7 @@ def apply(
     reverses: Sequence[int | None] | None = None,
     collect_problems: bool = False,
     today: date | None = None,
+    return_rows: bool = True,
 ) -> list[Movement]:
     """Plan and write `ops` as one action; return the movement lines written.
 
@@ -205,7 +208,8 @@ def apply(
                 "count_id": count_id,
             }
         )
-    movements = list(session.scalars(insert(Movement).returning(Movement), movement_rows))
+    # Plain executemany: RETURNING every row costs far more than reading the action back.
+    session.execute(insert(_MOVEMENTS), movement_rows)
 
     updates = [
         {"b_id": balance_ids[key], "b_quantity": result.balances[key], "b_updated_at": now}
@@ -234,7 +238,13 @@ def apply(
     ]
     if inserts:
         session.execute(insert(StockBalance), inserts)
-    return movements
+    if not return_rows:
+        return []
+    return list(
+        session.execute(
+            select(Movement).where(col(Movement.action_id) == action_id).order_by(col(Movement.id))
+        ).scalars()
+    )
 
 
 def _bind(name: str) -> object:
