@@ -9,6 +9,7 @@ from api.commands import demo as demo_commands
 from api.commands import inventory as inventory_commands
 from api.commands import ledger as ledger_commands
 from api.commands import route as route_commands
+from api.commands import suppliers as suppliers_commands
 from api.commands import users as users_commands
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(inventory_commands.app, name="stock")
 app.add_typer(route_commands.app, name="route")
 app.add_typer(ledger_commands.app, name="ledger")
+app.add_typer(suppliers_commands.app, name="suppliers")
 app.add_typer(users_commands.users_app, name="users")
 app.add_typer(users_commands.tokens_app, name="tokens")
 app.command("demo")(demo_commands.demo)

@@ -4,8 +4,9 @@ Pure. The score is a weighted sum of five parts, each a fraction in [0, 1]:
 
 * on-time delivery rate — deliveries that arrived by the promised time / deliveries;
 * quality — 1 - rejected units / delivered units;
-* price — the category's median unit price / the supplier's, capped at 1 (cheaper than
-  the median earns full marks, twice the median earns half);
+* price — 1 / the supplier's price index, capped at 1; the index is the supplier's mean
+  delivered price over the median of all suppliers' mean prices for the same items (at or
+  below the median earns full marks, twice the median earns half);
 * capacity — the supplier's daily capacity in the category / the largest supplier's;
 * documents — the share of required documents held and valid today.
 
@@ -35,8 +36,7 @@ class ScoreInputs:
     on_time: int
     delivered_units: int
     rejected_units: int
-    unit_price_minor: float | None  # the supplier's quantity-weighted mean, if any
-    median_price_minor: float | None  # the category's median over suppliers
+    price_index: float | None  # 1.0: the median price of the same items; None: no prices
     daily_capacity: int
     largest_daily_capacity: int
     document_completeness: float
@@ -54,10 +54,8 @@ class Grade:
 def _parts(x: ScoreInputs) -> dict[str, float]:
     on_time = x.on_time / x.deliveries
     quality = 1 - x.rejected_units / x.delivered_units if x.delivered_units else 1.0
-    if x.unit_price_minor and x.median_price_minor:
-        price = min(1.0, x.median_price_minor / x.unit_price_minor)
-    else:
-        price = 1.0  # no price to compare: neither reward nor penalty between suppliers
+    # Nothing to compare (or free of charge): no penalty.
+    price = min(1.0, 1 / x.price_index) if x.price_index else 1.0
     capacity = (
         min(1.0, x.daily_capacity / x.largest_daily_capacity) if x.largest_daily_capacity else 0.0
     )
