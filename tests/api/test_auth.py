@@ -443,3 +443,8 @@ def test_production_refuses_placeholder_secrets() -> None:
         environment="production",
         token_secret=SecretStr("k" * 10 + "a-real-random-secret-value-xyz"),
     )
+
+
+def test_the_readme_shows_the_role_matrix_as_the_code_has_it() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert roles.markdown_table() in readme
