@@ -195,28 +195,22 @@ def agreement_sources(
 def alerts(session: Session, *, today: date, within_days: int = 30) -> schemas.Alerts:
     """Documents and agreements ending within `within_days`; spot checks overdue."""
     horizon = today + timedelta(days=within_days)
-    docs = (
-        session.execute(
-            select(SupplierDocument, col(Supplier.legal_name))
-            .join(Supplier, col(Supplier.id) == col(SupplierDocument.supplier_id))
-            .where(
-                col(SupplierDocument.valid_until) >= today,
-                col(SupplierDocument.valid_until) <= horizon,
-            )
-            .order_by(col(SupplierDocument.valid_until), col(SupplierDocument.id))
+    docs = session.execute(
+        select(SupplierDocument, col(Supplier.legal_name))
+        .join(Supplier, col(Supplier.id) == col(SupplierDocument.supplier_id))
+        .where(
+            col(SupplierDocument.valid_until) >= today,
+            col(SupplierDocument.valid_until) <= horizon,
         )
-        .tuples()
-        .all()
-    )
+        .order_by(col(SupplierDocument.valid_until), col(SupplierDocument.id))
+    ).all()
     contracts = list_contracts(session)
     last = dict(
         session.execute(
             select(col(SpotCheck.contract_id), func.max(col(SpotCheck.checked_at))).group_by(
                 col(SpotCheck.contract_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     overdue = []
     for c in contracts:

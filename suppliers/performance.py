@@ -51,9 +51,7 @@ def all_grades(session: Session, day: date) -> dict[tuple[int, str], schemas.Gra
     """
     deliveries = session.execute(select(Delivery)).scalars().all()
     offers = session.execute(select(SupplierItem)).scalars().all()
-    producers = dict(
-        session.execute(select(col(Supplier.id), col(Supplier.is_producer))).tuples().all()
-    )
+    producers = dict(session.execute(select(col(Supplier.id), col(Supplier.is_producer))).all())
     documents: dict[int, list[SupplierDocument]] = defaultdict(list)
     for doc in session.execute(select(SupplierDocument)).scalars():
         documents[doc.supplier_id].append(doc)

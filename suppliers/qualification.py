@@ -197,7 +197,7 @@ def decide(
         raise WrongState(
             f"Supplier {supplier.legal_name} is {supplier.status}; it cannot become "
             f"{data.to_status} (allowed: {', '.join(allowed) or 'none'}).",
-            extra={"status": supplier.status, "allowed": allowed},
+            extra={"current_status": supplier.status, "allowed": allowed},
         )
     moment = utcnow()
     relied = _relied_on(session, supplier_id, data.document_ids, moment.date())
