@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from api.commands import allocate as allocate_commands
 from api.commands import db as db_commands
 from api.commands import demo as demo_commands
 from api.commands import inventory as inventory_commands
@@ -26,6 +27,7 @@ app.add_typer(suppliers_commands.app, name="suppliers")
 app.add_typer(users_commands.users_app, name="users")
 app.add_typer(users_commands.tokens_app, name="tokens")
 app.command("demo")(demo_commands.demo)
+app.command("allocate")(allocate_commands.allocate)
 
 
 @app.command()

@@ -156,7 +156,10 @@ def round_levels(net: ItemNetwork, lp: list[float]) -> list[int]:
     """Integer deliveries with `floor(lp) <= y <= ceil(lp)` that deliver as much as possible."""
     for slack in (1e-6, 1e-4):
         lo = [max(0, math.floor(v + slack)) for v in lp]
-        hi = [min(q, max(lo_k, math.ceil(v - slack))) for v, q, lo_k in zip(lp, net.quantity, lo)]
+        hi = [
+            min(q, max(lo_k, math.ceil(v - slack)))
+            for v, q, lo_k in zip(lp, net.quantity, lo, strict=True)
+        ]
         result = _round_flow(net, lo, hi)
         if result is not None:
             return result
@@ -197,9 +200,7 @@ def _round_flow(net: ItemNetwork, lo: list[int], hi: list[int]) -> list[int] | N
     )
     supply = [*net.capacities, *([0] * n_classes), *(-v for v in lo)]
     supply.append(-(sum(net.capacities) - sum(lo)))
-    flow.set_nodes_supplies(
-        np.arange(sink + 1, dtype=np.int32), np.array(supply, dtype=np.int64)
-    )
+    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), np.array(supply, dtype=np.int64))
     if flow.solve() != flow.OPTIMAL:
         return None
     return [lo[k] + int(flow.flow(extras[k])) for k in range(n_dem)]
@@ -208,5 +209,5 @@ def _round_flow(net: ItemNetwork, lo: list[int], hi: list[int]) -> list[int] | N
 def solve_item(net: ItemNetwork, *, time_limit_s: float) -> ItemLevels:
     """Leximin levels of one item and their integer rounding."""
     levels = leximin(net, time_limit_s=time_limit_s)
-    lp = [lv * q for lv, q in zip(levels, net.quantity)]
+    lp = [lv * q for lv, q in zip(levels, net.quantity, strict=True)]
     return ItemLevels(lp=lp, delivered=round_levels(net, lp))

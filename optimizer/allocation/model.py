@@ -182,9 +182,7 @@ def _check(p: AllocationProblem) -> list[FieldProblem]:
     return out
 
 
-def _check_location(
-    loc: Location, where: tuple[str | int, ...], out: list[FieldProblem]
-) -> None:
+def _check_location(loc: Location, where: tuple[str | int, ...], out: list[FieldProblem]) -> None:
     if not (math.isfinite(loc.lat) and -90 <= loc.lat <= 90):
         out.append(FieldProblem((*where, "lat"), f"latitude must be in [-90, 90] (got {loc.lat})"))
     if not (math.isfinite(loc.lon) and -180 <= loc.lon <= 180):

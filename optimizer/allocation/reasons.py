@@ -28,7 +28,7 @@ def explain(
     units: dict[str, list[Unit]],
 ) -> tuple[CommunityReport, ...]:
     """One report per community, in the problem's community order."""
-    total = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
     has_priority: set[str] = set()
     for f in fills:
         total[f.item] += f.demanded

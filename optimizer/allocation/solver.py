@@ -54,11 +54,11 @@ def solve(problem: AllocationProblem, *, time_limit_s: float = 60.0) -> Allocati
             priority=[d.tier is Tier.PRIORITY for d in demands],
         )
         levels = solve_item(net, time_limit_s=left)
-        for d, lp, got in zip(demands, levels.lp, levels.delivered):
+        for d, lp, got in zip(demands, levels.lp, levels.delivered, strict=True):
             fair = lp / d.quantity if d.quantity else 1.0
             fills.append(Fill(d.community, d.item, d.tier, d.quantity, got, fair, d.deadline_h))
         sink_total: dict[tuple[int, int], int] = defaultdict(int)
-        for d, got in zip(demands, levels.delivered):
+        for d, got in zip(demands, levels.delivered, strict=True):
             if got:
                 sink_total[(community_index[d.community], d.deadline_h)] += got
         sinks = [Sink(c, dl, q) for (c, dl), q in sink_total.items()]
@@ -98,7 +98,12 @@ def _merge_layers(shipments: list[Shipment]) -> list[Shipment]:
         if key in merged:
             m = merged[key]
             merged[key] = Shipment(
-                m.source, m.community, m.item, m.quantity + s.quantity, m.lot, m.contract,
+                m.source,
+                m.community,
+                m.item,
+                m.quantity + s.quantity,
+                m.lot,
+                m.contract,
                 m.cost + s.cost,
             )
         else:

@@ -109,7 +109,10 @@ def distance_km(problem: AllocationProblem) -> npt.NDArray[np.float64]:
     c = np.radians([[x.location.lat, x.location.lon] for x in problem.communities]).reshape(-1, 2)
     dlat = c[None, :, 0] - s[:, None, 0]
     dlon = c[None, :, 1] - s[:, None, 1]
-    a = np.sin(dlat / 2) ** 2 + np.cos(s[:, None, 0]) * np.cos(c[None, :, 0]) * np.sin(dlon / 2) ** 2
+    a = (
+        np.sin(dlat / 2) ** 2
+        + np.cos(s[:, None, 0]) * np.cos(c[None, :, 0]) * np.sin(dlon / 2) ** 2
+    )
     return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 

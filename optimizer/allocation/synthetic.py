@@ -49,7 +49,8 @@ def district(communities: int, sources: int, items: int, *, seed: int) -> Alloca
     people = rng.lognormal(mean=np.log(3000), sigma=0.8, size=communities).astype(int) + 50
     vulnerable = rng.uniform(0.2, 0.33, size=communities)
     comms = [
-        Community(f"C{n:04d}", place(), f"Community {n}", int(people[n])) for n in range(communities)
+        Community(f"C{n:04d}", place(), f"Community {n}", int(people[n]))
+        for n in range(communities)
     ]
     demands: list[Demand] = []
     item_total = np.zeros(items)
@@ -58,7 +59,7 @@ def district(communities: int, sources: int, items: int, *, seed: int) -> Alloca
         for i in np.flatnonzero(wanted):
             need = int(np.ceil(people[c] * daily_need[i] * 3))
             deadline = int(item_deadline[i] if rng.random() < 0.7 else rng.choice(DEADLINES_H))
-            prio = need if life_critical[i] else int(round(need * vulnerable[c]))
+            prio = need if life_critical[i] else round(need * vulnerable[c])
             code = catalogue[i].code
             demands.append(Demand(com.id, code, Tier.PRIORITY, prio, deadline))
             if need - prio > 0:
@@ -67,11 +68,11 @@ def district(communities: int, sources: int, items: int, *, seed: int) -> Alloca
     coverage = rng.uniform(0.3, 1.1, size=items)
     n_agreements = max(1, sources // 5)
     kinds = [SourceKind.AGREEMENT] * n_agreements + [SourceKind.DEPOT] * (sources - n_agreements)
-    holders = [rng.random(items) < (0.6 if k is SourceKind.DEPOT else 0.1) for k in kinds]
-    for i in range(items):
-        if not any(h[i] for h in holders):
-            holders[int(rng.integers(sources))][i] = True
-    share = np.array([h for h in holders], dtype=float) * rng.uniform(0.3, 1.0, size=(sources, items))
+    odds = [0.6 if k is SourceKind.DEPOT else 0.1 for k in kinds]
+    holders = np.array([rng.random(items) < p for p in odds])
+    for i in np.flatnonzero(~holders.any(axis=0)):
+        holders[int(rng.integers(sources)), i] = True
+    share = holders.astype(float) * rng.uniform(0.3, 1.0, size=(sources, items))
     share /= np.maximum(share.sum(axis=0), 1e-9)
     out: list[Source] = []
     for s, kind in enumerate(kinds):
