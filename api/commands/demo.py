@@ -8,10 +8,12 @@ from rich.console import Console
 from rich.table import Table
 
 import migrations
+from api.security.secrets import load_or_create_secret
 from core.clock import utcnow
 from core.db import get_engine, session_scope
 from core.settings import get_settings
 from inventory import seed, service
+from ledger import keys
 
 console = Console()
 
@@ -23,6 +25,13 @@ def demo() -> None:
     url = settings.resolved_database_url
     with console.status("Applying database migrations…"):
         migrations.upgrade(url)
+    if settings.token_secret is None:
+        load_or_create_secret(settings.resolved_token_secret_file)
+    signer = keys.load_or_create(settings.resolved_ledger_key_file, settings.ledger_origin)
+    console.print(
+        f"[green]✓[/green] secrets in {settings.data_dir} (owner-only); "
+        f"ledger verifier key: {signer.verifier_key}"
+    )
     engine = get_engine(url)
     today = utcnow().date()
     with (

@@ -448,3 +448,97 @@ def test_production_refuses_placeholder_secrets() -> None:
 def test_the_readme_shows_the_role_matrix_as_the_code_has_it() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert roles.markdown_table() in readme
+
+
+SCOPED_WRITES = [
+    pytest.param(
+        "/movements/receipts",
+        lambda d, depot: {
+            "depot_id": depot,
+            "item_id": d.tent_id,
+            "lot_number": "T-1",
+            "quantity": 1,
+        },
+        id="receipt",
+    ),
+    pytest.param(
+        "/movements/issues",
+        lambda d, depot: {"depot_id": depot, "item_id": d.tent_id, "quantity": 1},
+        id="issue",
+    ),
+    pytest.param(
+        "/movements/write-offs",
+        lambda d, depot: {
+            "depot_id": depot,
+            "item_id": d.tent_id,
+            "lot_number": "T-1",
+            "quantity": 1,
+            "write_off_reason": "damaged",
+        },
+        id="write-off",
+    ),
+    pytest.param(
+        "/movements/transfers",
+        lambda d, depot: {
+            "from_depot_id": depot,
+            "to_depot_id": d.warehouse_id,
+            "item_id": d.tent_id,
+            "quantity": 1,
+        },
+        id="transfer",
+    ),
+    pytest.param("/counts", lambda d, depot: {"depot_id": depot}, id="count"),
+]
+
+
+@pytest.mark.parametrize(("path", "body"), SCOPED_WRITES)
+def test_each_depot_write_is_allowed_for_the_own_depot_and_refused_for_another(
+    anonymous_client: TestClient,
+    client: TestClient,
+    session: Session,
+    d: Small,
+    people: dict[str, str],
+    path: str,
+    body: Any,
+) -> None:
+    for depot in (d.depot_a_id, d.depot_b_id):  # stock to work with, put there by an administrator
+        client.post(
+            "/movements/receipts",
+            json={"depot_id": depot, "item_id": d.tent_id, "lot_number": "T-1", "quantity": 10},
+        ).raise_for_status()
+    manager = token_for(anonymous_client, "depot_manager")
+    journal = len(inventory.list_movements(session, limit=1000))
+    refused = anonymous_client.post(path, json=body(d, d.depot_b_id), headers=manager)
+    assert refused.status_code == 403, refused.text
+    assert len(inventory.list_movements(session, limit=1000)) == journal
+    allowed = anonymous_client.post(path, json=body(d, d.depot_a_id), headers=manager)
+    assert allowed.status_code == 201, allowed.text
+
+
+def test_reversals_and_count_steps_follow_the_depot_of_what_they_change(
+    anonymous_client: TestClient, client: TestClient, d: Small, people: dict[str, str]
+) -> None:
+    other = client.post(
+        "/movements/receipts",
+        json={"depot_id": d.depot_b_id, "item_id": d.tent_id, "lot_number": "T-1", "quantity": 10},
+    ).json()
+    count = client.post("/counts", json={"depot_id": d.depot_b_id}).json()
+    manager = token_for(anonymous_client, "depot_manager")
+    movement_id = other["movements"][0]["id"]
+    assert (
+        anonymous_client.post(
+            f"/movements/{movement_id}/reversal", json={"reason": "x"}, headers=manager
+        ).status_code
+        == 403
+    )
+    lines = {"lines": [{"item_id": d.tent_id, "lot_number": "T-1", "counted": 1}]}
+    assert (
+        anonymous_client.put(
+            f"/counts/{count['id']}/lines", json=lines, headers=manager
+        ).status_code
+        == 403
+    )
+    assert anonymous_client.post(f"/counts/{count['id']}/post", headers=manager).status_code == 403
+    assert (
+        anonymous_client.post(f"/counts/{count['id']}/cancel", headers=manager).status_code == 403
+    )

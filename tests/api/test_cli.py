@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ def test_demo_loads_the_district_once_and_the_journal_checks_out(data_dir: Path)
     assert first.exit_code == 0, first.output
     assert "30 communities" in first.output
     assert "lots expire within 30 days" in first.output
+    for secret in ("token-secret", "ledger-signing.key"):
+        assert stat.S_IMODE((data_dir / secret).stat().st_mode) == 0o600, secret
     again = runner.invoke(app, ["demo"])
     assert again.exit_code == 0, again.output
     assert "already loaded" in again.output
