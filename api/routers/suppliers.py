@@ -14,14 +14,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
 from api.security.deps import Reader, SupplierWriter
 from api.writes import IdempotencyKey, run_write
 from core.clock import utcnow
-from core.errors import InvalidInput
+from core.errors import FieldProblem, InvalidInput
 from suppliers import schemas, service
 from suppliers.models import AgreementContract, SpotCheck, Supplier, SupplierDocument, SupplierItem
 
@@ -161,9 +161,13 @@ async def upload_document(
     from starlette.concurrency import run_in_threadpool
 
     content = await _read_upload(file, settings.import_max_bytes)
-    meta = schemas.DocumentMeta(
-        kind=kind, issuer=issuer, number=number, valid_from=valid_from, valid_until=valid_until
-    )
+    try:
+        meta = schemas.DocumentMeta(
+            kind=kind, issuer=issuer, number=number, valid_from=valid_from, valid_until=valid_until
+        )
+    except ValidationError as exc:
+        problems = [FieldProblem(("body", *e["loc"]), e["msg"]) for e in exc.errors()]
+        raise InvalidInput("The document's description is not valid.", problems=problems) from exc
     fingerprint = _payload(meta) + hashlib.sha256(content).hexdigest().encode()
 
     def work() -> JSONResponse:

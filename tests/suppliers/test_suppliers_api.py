@@ -461,6 +461,24 @@ def test_spot_checks_go_on_the_ledger_and_overdue_reserves_raise_alerts(
     assert ledger.tree_size(session) == before + 1
 
 
+def test_a_blank_issuer_is_a_clear_422(client: TestClient, session: Session, d: Small) -> None:
+    sid = register(client)
+    answer = client.post(
+        f"/suppliers/{sid}/documents",
+        files={"file": ("a.pdf", b"%PDF")},
+        data={
+            "kind": "iso9001",
+            "issuer": "   ",
+            "number": "Q-1",
+            "valid_from": days(-1).isoformat(),
+            "valid_until": days(1).isoformat(),
+        },
+    )
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["loc"] == ["body", "issuer"]
+    assert count(session, SupplierDocument) == 0
+
+
 def test_documents_expiring_within_30_days_are_alerted(client: TestClient, d: Small) -> None:
     sid = register(client)
     upload(client, sid, valid_until=days(29))
