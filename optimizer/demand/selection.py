@@ -2,8 +2,12 @@
 
 For each series the candidates are refitted at a few recent forecast origins, each
 forecasting the full horizon, and scored by scaled mean absolute error (the MASE
-numerator over the in-window MASE scale, so windows weigh alike). The lowest mean
-score wins; seasonal naive wins ties, being the simplest. Short and flat histories skip
+numerator over the in-window MASE scale, so windows weigh alike). Seasonal naive is
+the default: another model replaces it only when its mean score is lower by at least
+``1 - SWITCH_MARGIN`` (a fifth). A few recent windows are a noisy judge, and on
+crisis curves a model that extrapolated the last weeks well is often the one that
+misses the turn, so the simple benchmark keeps its place unless clearly beaten.
+Short and flat histories skip
 the backtest and get seasonal naive with the reason said. A candidate that fails to fit
 in any window is out, and its failure is part of the reason given.
 
@@ -24,6 +28,7 @@ from optimizer.demand.history import SeriesInput
 from optimizer.demand.models import ModelFailed, Prediction
 
 INTERMITTENT_ZERO_SHARE = 0.3
+SWITCH_MARGIN = 0.8
 MIN_FIT_POINTS = 10
 
 Model = Callable[[np.ndarray, int, int, np.ndarray | None, np.ndarray | None], Prediction]
@@ -132,7 +137,7 @@ def forecast_series(
     if zero_share >= INTERMITTENT_ZERO_SHARE:
         names += ["croston", "sba", "tsb"]
     scores, ratios, failures = _backtest(y, x, names, origins, horizon, season_length)
-    ranked = sorted(scores, key=lambda n: (scores[n], n != "seasonal_naive"))
+    ranked = _ranked(scores)
     for name in ranked:
         try:
             pred = _predict(name, y, x, series.exog_future, horizon, season_length)
@@ -142,6 +147,14 @@ def forecast_series(
         reason = _reason(name, scores, failures, len(origins), x is not None)
         return outcome(pred, name, reason, len(origins), ratios[name], scores)
     raise ModelFailed(f"no model could forecast series {series.unique_id!r}: {failures}")
+
+
+def _ranked(scores: dict[str, float]) -> list[str]:
+    """Candidates in order of preference: a clear winner first, then seasonal naive."""
+    naive = scores.get("seasonal_naive", float("inf"))
+    others = sorted((n for n in scores if n != "seasonal_naive"), key=lambda n: scores[n])
+    clear = [n for n in others if scores[n] < SWITCH_MARGIN * naive]
+    return [*clear, "seasonal_naive", *(n for n in others if n not in clear)]
 
 
 def _min_fit(season_length: int) -> int:
@@ -244,7 +257,11 @@ def _reason(
 ) -> str:
     ranked = sorted(scores.items(), key=lambda kv: kv[1])
     table = ", ".join(f"{n} {s:.3f}" for n, s in ranked)
-    text = f"lowest scaled error over {windows} backtest window(s): {table}"
+    if name == "seasonal_naive":
+        verdict = "no model beat seasonal naive by a fifth"
+    else:
+        verdict = f"{name} beat seasonal naive by a fifth or more"
+    text = f"{verdict} over {windows} backtest window(s) (scaled errors: {table})"
     if exog and name in ("sarimax", COMBINATION):
         text += "; SARIMAX used the crisis regressors"
     if failures:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -55,7 +57,7 @@ def test_degenerate_histories_repeat_the_last_value(history: pd.DataFrame, expec
 def test_constant_history_has_no_spread_and_says_why() -> None:
     result = forecast_with_choices(daily([4.0] * 20), 3, 7, freq="D", workers=1)
     assert (result.forecast["yhat-hi-95"] == 4.0).all()
-    assert "flat history" in result.choices.loc[0, "reason"]
+    assert "flat history" in str(result.choices.loc[0, "reason"])
 
 
 def test_one_point_gets_a_wide_band_not_a_false_certainty() -> None:
@@ -68,7 +70,7 @@ def test_nan_values_are_interpolated_and_noted() -> None:
     values[5] = values[17] = np.nan
     result = forecast_with_choices(daily(values), 5, 1, freq="D", workers=1)
     assert_ordered(result.forecast)
-    assert "2 missing value(s) filled by interpolation" in result.choices.loc[0, "notes"]
+    assert "2 missing value(s) filled by interpolation" in str(result.choices.loc[0, "notes"])
 
 
 def test_leading_nan_values_are_dropped() -> None:
@@ -81,7 +83,7 @@ def test_leading_nan_values_are_dropped() -> None:
 def test_duplicated_dates_are_summed() -> None:
     history = pd.concat([daily([2.0] * 10), daily([3.0])], ignore_index=True)
     result = forecast_with_choices(history, 2, 1, freq="D", workers=1)
-    assert "1 duplicated date(s) summed" in result.choices.loc[0, "notes"]
+    assert "1 duplicated date(s) summed" in str(result.choices.loc[0, "notes"])
     assert result.choices.loc[0, "n_obs"] == 10
 
 
@@ -89,7 +91,7 @@ def test_absent_dates_count_as_days_without_demand() -> None:
     history = daily([4.0] * 10).iloc[::2]
     result = forecast_with_choices(history, 2, 2, freq="D", workers=1)
     assert result.choices.loc[0, "n_obs"] == 9
-    assert "4 date(s) without a record taken as 0" in result.choices.loc[0, "notes"]
+    assert "4 date(s) without a record taken as 0" in str(result.choices.loc[0, "notes"])
     assert result.forecast["yhat"].tolist() == [0.0, 4.0]
 
 
@@ -145,7 +147,9 @@ def test_integer_positions_are_accepted() -> None:
         "until-without-gap-value",
     ],
 )
-def test_bad_input_is_a_clear_error(history: pd.DataFrame, kwargs: dict, fragment: str) -> None:
+def test_bad_input_is_a_clear_error(
+    history: pd.DataFrame, kwargs: dict[str, Any], fragment: str
+) -> None:
     args = {"horizon": 3, "season_length": 1, **kwargs}
     with pytest.raises(InvalidInput) as info:
         forecast(history, workers=1, **args)

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizer.demand import forecast, forecast_with_choices, intermittent
+from optimizer.demand import forecast, forecast_with_choices, intermittent, selection
 
 BANDS = ["yhat-lo-95", "yhat-lo-80", "yhat", "yhat-hi-80", "yhat-hi-95"]
 
@@ -52,7 +52,7 @@ def test_seasonal_series_is_forecast_close_to_its_pattern() -> None:
     assert np.mean(np.abs(result.forecast["yhat"] - truth)) < 3.0
     choice = result.choices.iloc[0]
     assert choice["backtest_windows"] == 3
-    assert "lowest scaled error" in choice["reason"]
+    assert "backtest window(s)" in choice["reason"]
     assert np.isfinite(choice["backtest_score"])
 
 
@@ -93,4 +93,11 @@ def test_past_crises_as_regressors_raise_the_forecast_of_a_planned_one() -> None
     plain = forecast(frame(y), horizon, 1, workers=1)
     informed = forecast_with_choices(frame(y), horizon, 1, exog=exog, workers=1)
     assert informed.forecast["yhat"].iloc[0] > plain["yhat"].iloc[0] + 10
-    assert "crisis regressors" in informed.choices.loc[0, "reason"]
+    assert "crisis regressors" in str(informed.choices.loc[0, "reason"])
+
+
+def test_seasonal_naive_keeps_its_place_unless_clearly_beaten() -> None:
+    close = {"seasonal_naive": 1.0, "ets_damped": 0.85, "sarimax": 0.9}
+    assert selection._ranked(close)[0] == "seasonal_naive"
+    clear = {"seasonal_naive": 1.0, "ets_damped": 0.7, "sarimax": 0.6}
+    assert selection._ranked(clear) == ["sarimax", "ets_damped", "seasonal_naive"]
