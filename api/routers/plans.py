@@ -1,0 +1,377 @@
+"""Planning routes: scenarios, forecast runs (rows, reserve levels, fan charts), allocation
+plans (create, adjust lines, re-solve, approve).
+
+Forecasting and solving are CPU-bound, so every route here is a plain `def`: FastAPI runs it
+in its worker thread pool, never on the event loop. Coordinators change only their own
+district; anyone signed in may read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from api.deps import SessionDep, SettingsDep
+from api.security import scope
+from api.security.deps import PlanWriter, Reader
+from api.writes import IdempotencyKey, run_write
+from core.clock import utcnow
+from core.errors import InvalidInput
+from inventory import service as inventory
+from optimizer.plans import schemas, service
+from optimizer.plans.models import DeclaredScenario, ForecastRow, ForecastRun
+
+router = APIRouter(tags=["plans"])
+
+MAX_SCENARIO_BYTES = 256 * 1024
+
+
+def _payload(model: BaseModel) -> bytes:
+    return model.model_dump_json().encode()
+
+
+def _district_in_scope(session: SessionDep, who: PlanWriter, district_id: int) -> None:
+    """404 for an unknown district first, then 403 outside the caller's district."""
+    inventory.get_district(session, district_id)
+    scope.check_district(who, district_id)
+
+
+# --- scenarios ----------------------------------------------------------------------------
+
+
+@router.get("/scenario-library", response_model=list[str])
+def scenario_library(who: Reader) -> list[str]:
+    """The names of the shipped scenarios, for `library` when declaring one."""
+    return service.library_names()
+
+
+@router.post(
+    "/districts/{district_id}/scenarios", response_model=schemas.ScenarioPublic, status_code=201
+)
+def declare_scenario(
+    district_id: int,
+    data: schemas.ScenarioDeclare,
+    session: SessionDep,
+    request: Request,
+    who: PlanWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Declare the district's active scenario from the library or a given definition."""
+    _district_in_scope(session, who, district_id)
+    if (data.library is None) == (data.definition is None):
+        raise InvalidInput("Give either 'library' or 'definition', not both or neither.")
+
+    def act() -> schemas.ScenarioPublic:
+        if data.library is not None:
+            raw, origin = service.library_definition(data.library), f"library:{data.library}"
+        else:
+            raw, origin = data.definition or {}, "definition"
+        row = service.declare_scenario(
+            session,
+            district_id,
+            raw,
+            origin=origin,
+            start=data.start,
+            actor=who.username,
+            today=utcnow().date(),
+        )
+        return schemas.ScenarioPublic.model_validate(row)
+
+    return run_write(
+        session, request, key=key, scope=who.username, payload=_payload(data), action=act
+    )
+
+
+@router.post(
+    "/districts/{district_id}/scenarios/upload",
+    response_model=schemas.ScenarioPublic,
+    status_code=201,
+)
+def upload_scenario(
+    district_id: int,
+    session: SessionDep,
+    request: Request,
+    who: PlanWriter,
+    file: Annotated[UploadFile, File(description="A scenario file, YAML or JSON")],
+    start: Annotated[date | None, Form()] = None,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Declare the district's active scenario from an uploaded YAML or JSON file."""
+    _district_in_scope(session, who, district_id)
+    content = file.file.read(MAX_SCENARIO_BYTES + 1)
+    name = file.filename or "scenario.yaml"
+
+    def act() -> schemas.ScenarioPublic:
+        row = service.declare_scenario(
+            session,
+            district_id,
+            service.read_definition(content, name),
+            origin=f"file:{name}",
+            start=start,
+            actor=who.username,
+            today=utcnow().date(),
+        )
+        return schemas.ScenarioPublic.model_validate(row)
+
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=content + str(start).encode(),
+        action=act,
+    )
+
+
+@router.get("/districts/{district_id}/scenarios", response_model=list[schemas.ScenarioPublic])
+def list_scenarios(
+    district_id: int,
+    session: SessionDep,
+    who: Reader,
+    status: Literal["active", "closed"] | None = None,
+) -> Sequence[DeclaredScenario]:
+    return service.list_scenarios(session, district_id, status)
+
+
+@router.get("/scenarios/{scenario_id}", response_model=schemas.ScenarioPublic)
+def get_scenario(scenario_id: int, session: SessionDep, who: Reader) -> DeclaredScenario:
+    return service.get_scenario(session, scenario_id)
+
+
+@router.post("/scenarios/{scenario_id}/close", response_model=schemas.ScenarioPublic)
+def close_scenario(
+    scenario_id: int,
+    session: SessionDep,
+    request: Request,
+    who: PlanWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Close an active scenario; its forecasts and plans stay."""
+    found = service.get_scenario(session, scenario_id)
+    scope.check_district(who, found.district_id)
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=b"",
+        status_code=200,
+        action=lambda: schemas.ScenarioPublic.model_validate(
+            service.close_scenario(session, scenario_id, actor=who.username)
+        ),
+    )
+
+
+# --- forecasts ----------------------------------------------------------------------------
+
+
+@router.post(
+    "/districts/{district_id}/forecasts",
+    response_model=schemas.ForecastRunPublic,
+    status_code=201,
+)
+def run_forecast(
+    district_id: int,
+    data: schemas.ForecastCreate,
+    session: SessionDep,
+    request: Request,
+    who: PlanWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Forecast demand per community × item under the active scenario, and store it."""
+    _district_in_scope(session, who, district_id)
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=_payload(data),
+        action=lambda: schemas.ForecastRunPublic.model_validate(
+            service.run_forecast(
+                session,
+                district_id,
+                actor=who.username,
+                today=utcnow().date(),
+                scenario_id=data.scenario_id,
+                horizon=data.horizon,
+                season_length=data.season_length,
+                start=data.start,
+            )
+        ),
+    )
+
+
+@router.get("/districts/{district_id}/forecasts", response_model=list[schemas.ForecastRunPublic])
+def list_forecasts(district_id: int, session: SessionDep, who: Reader) -> Sequence[ForecastRun]:
+    return service.list_runs(session, district_id)
+
+
+@router.get("/forecasts/{run_id}", response_model=schemas.ForecastRunPublic)
+def get_forecast(run_id: int, session: SessionDep, who: Reader) -> ForecastRun:
+    return service.get_run(session, run_id)
+
+
+@router.get("/forecasts/{run_id}/rows", response_model=list[schemas.ForecastRowPublic])
+def forecast_rows(
+    run_id: int,
+    session: SessionDep,
+    who: Reader,
+    community_id: int | None = None,
+    item_id: int | None = None,
+) -> Sequence[ForecastRow]:
+    service.get_run(session, run_id)
+    return service.rows(session, run_id, community_id=community_id, item_id=item_id)
+
+
+@router.get("/forecasts/{run_id}/reserve-levels", response_model=list[schemas.ReserveLevelPublic])
+def reserve_levels(
+    run_id: int,
+    session: SessionDep,
+    who: Reader,
+    service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+) -> list[schemas.ReserveLevelPublic]:
+    """Per depot × item: the stock covering the run at `service_level`, and the gap."""
+    return service.reserve_levels(session, run_id, service_level=service_level)
+
+
+@router.get("/forecasts/{run_id}/fan-chart.{fmt}", response_class=Response)
+def fan_chart(
+    run_id: int,
+    fmt: Literal["png", "svg"],
+    session: SessionDep,
+    who: Reader,
+    item_id: int,
+    community_id: int | None = None,
+) -> Response:
+    """History, forecast, 80/95 % bands and the scenario overlay of one community × item
+    (no `community_id`: the district-level series)."""
+    chart = service.fan_chart(session, run_id, community_id=community_id, item_id=item_id)
+    if fmt == "png":
+        return Response(chart.png, media_type="image/png")
+    return Response(chart.svg, media_type="image/svg+xml")
+
+
+# --- allocation plans ---------------------------------------------------------------------
+
+
+@router.post("/districts/{district_id}/plans", response_model=schemas.PlanPublic, status_code=201)
+def create_plan(
+    district_id: int,
+    data: schemas.PlanCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+    who: PlanWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Allocate for the active scenario and its latest forecast; stored as a draft."""
+    _district_in_scope(session, who, district_id)
+
+    def act() -> schemas.PlanPublic:
+        plan = service.create_plan(
+            session,
+            district_id,
+            data,
+            actor=who.username,
+            now=utcnow(),
+            time_limit_s=settings.allocation_time_limit_s,
+        )
+        return service.plan_public(session, plan)
+
+    return run_write(
+        session, request, key=key, scope=who.username, payload=_payload(data), action=act
+    )
+
+
+@router.get("/districts/{district_id}/plans", response_model=list[schemas.PlanPublic])
+def list_plans(district_id: int, session: SessionDep, who: Reader) -> list[schemas.PlanPublic]:
+    return [service.plan_public(session, p) for p in service.list_plans(session, district_id)]
+
+
+@router.get("/plans/{plan_id}", response_model=schemas.PlanPublic)
+def get_plan(plan_id: int, session: SessionDep, who: Reader) -> schemas.PlanPublic:
+    return service.plan_public(session, service.get_plan(session, plan_id))
+
+
+def _plan_in_scope(session: SessionDep, who: PlanWriter, plan_id: int) -> None:
+    scope.check_district(who, service.get_plan(session, plan_id).district_id)
+
+
+@router.patch("/plans/{plan_id}/lines/{line_id}", response_model=schemas.PlanPublic)
+def update_line(
+    plan_id: int,
+    line_id: int,
+    data: schemas.LineUpdate,
+    session: SessionDep,
+    request: Request,
+    who: PlanWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Lock or unlock a line, or set its quantity (locks it); re-solve before approving."""
+    _plan_in_scope(session, who, plan_id)
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=_payload(data),
+        status_code=200,
+        action=lambda: service.plan_public(
+            session, service.update_line(session, plan_id, line_id, data)
+        ),
+    )
+
+
+@router.post("/plans/{plan_id}/solve", response_model=schemas.PlanPublic)
+def resolve_plan(
+    plan_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+    who: PlanWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Solve the draft again, keeping its locked lines."""
+    _plan_in_scope(session, who, plan_id)
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=b"",
+        status_code=200,
+        action=lambda: service.plan_public(
+            session,
+            service.resolve(
+                session, plan_id, now=utcnow(), time_limit_s=settings.allocation_time_limit_s
+            ),
+        ),
+    )
+
+
+@router.post("/plans/{plan_id}/approve", response_model=schemas.PlanPublic)
+def approve_plan(
+    plan_id: int,
+    session: SessionDep,
+    request: Request,
+    who: PlanWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Approve the draft: it becomes immutable and ready for routing and dispatch."""
+    _plan_in_scope(session, who, plan_id)
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=b"",
+        status_code=200,
+        action=lambda: service.plan_public(
+            session, service.approve(session, plan_id, actor=who.username, now=utcnow())
+        ),
+    )

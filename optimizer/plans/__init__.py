@@ -1,0 +1,1 @@
+"""The plan service: declared scenarios, forecast runs and allocation plans in the database."""
