@@ -39,11 +39,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 def _domain_routers() -> list[tuple[APIRouter, str | None]]:
     """Each router with the permission all its routes need (None: the routes say it)."""
-    from api.routers import auth, inventory, ledger, suppliers
+    from api.routers import auth, inventory, ledger, plans, suppliers
 
     return [
         (auth.router, None),
         (inventory.router, None),
         (ledger.router, "read"),
+        (plans.router, None),
         (suppliers.router, None),
     ]
