@@ -7,6 +7,7 @@ import typer
 from api.commands import allocate as allocate_commands
 from api.commands import db as db_commands
 from api.commands import demo as demo_commands
+from api.commands import forecast as forecast_commands
 from api.commands import inventory as inventory_commands
 from api.commands import ledger as ledger_commands
 from api.commands import route as route_commands
@@ -28,6 +29,8 @@ app.add_typer(users_commands.users_app, name="users")
 app.add_typer(users_commands.tokens_app, name="tokens")
 app.command("demo")(demo_commands.demo)
 app.command("allocate")(allocate_commands.allocate)
+app.command("forecast")(forecast_commands.forecast)
+app.add_typer(forecast_commands.plan_app, name="plan")
 
 
 @app.command()
