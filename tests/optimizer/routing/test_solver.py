@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from core.errors import InvalidInput
 from optimizer.routing import (
+    Depot,
     DropReason,
     RoutingProblem,
     RoutingResult,
@@ -19,7 +20,8 @@ from optimizer.routing import (
     Vehicle,
     solve,
 )
-from tests.optimizer.routing.conftest import problem_on_line
+from optimizer.routing.travel import read_matrix_csv
+from tests.optimizer.routing.conftest import line_matrix, problem_on_line
 
 FAST = 0.5
 
@@ -143,6 +145,53 @@ def test_two_workers_return_the_best_of_both() -> None:
     assert result.workers == 2
     assert result.best_worker in (0, 1)
     assert_feasible(p, result)
+
+
+def test_each_truck_serves_the_stops_near_its_own_depot() -> None:
+    # Depots at x=0 and x=1000; stops near each; trucks start and end at their own depot.
+    xs = [0, 1000, 10, 20, 990, 980]
+    p = RoutingProblem(
+        depots=(Depot("west", 0), Depot("east", 1)),
+        stops=tuple(Stop(f"s{i}", i, weight=1) for i in (2, 3, 4, 5)),
+        vehicles=(Vehicle("w", 0, 0, weight_capacity=5), Vehicle("e", 1, 1, weight_capacity=5)),
+        distances=line_matrix(xs),
+    )
+    result = solve(p, time_limit_s=FAST)
+    by_vehicle = {r.vehicle: sorted(v.stop for v in r.visits) for r in result.routes}
+    assert by_vehicle == {0: [0, 1], 1: [2, 3]}
+    assert result.distance == 4 * 20
+
+
+def test_volume_as_well_as_weight_limits_a_truck() -> None:
+    p = problem_on_line(
+        [0, 10],
+        [Stop("bulky", 1, weight=2, volume=30)],
+        [Vehicle(f"t{i}", 0, 0, weight_capacity=100, volume_capacity=10) for i in range(3)],
+    )
+    result = solve(p, time_limit_s=FAST)
+    assert result.status is RoutingStatus.COMPLETE
+    assert sorted(r.volume for r in result.routes) == [10, 10, 10]
+    assert sum(r.weight for r in result.routes) == 2
+
+
+def test_a_district_table_drives_the_plan() -> None:
+    table = read_matrix_csv(
+        "from,to,distance_m,duration_s\n"
+        "depot,a,1000,100\na,depot,1000,100\n"
+        "depot,b,5000,400\nb,depot,5000,400\n"
+        "a,b,4500,380\nb,a,4500,380\n"
+    )
+    p = RoutingProblem(
+        depots=(Depot("depot", 0),),
+        stops=(Stop("a", 1, weight=1, window=TimeWindow(0, 150)), Stop("b", 2, weight=1)),
+        vehicles=(Vehicle("t", 0, 0, weight_capacity=5, shift_length=3600),),
+        distances=table.distances,
+        durations=table.durations,
+    )
+    result = solve(p, time_limit_s=FAST)
+    (route,) = result.routes
+    assert [(v.stop, v.arrival) for v in route.visits] == [(0, 100), (1, 480)]
+    assert route.distance == 1000 + 4500 + 5000
 
 
 @pytest.mark.parametrize(("limit", "workers"), [(0.0, 1), (-1.0, 1), (1.0, 0)])
