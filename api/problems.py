@@ -18,9 +18,19 @@ PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://relief-reserve.org/problems/"
 
 
+RESERVED = frozenset({"type", "title", "status", "detail", "instance"})
+
+
 def problem(
-    status: int, title: str, detail: str, *, type_slug: str, instance: str, **extra: Any
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    type_slug: str,
+    instance: str,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    """A problem-details answer; `extra` members never overwrite the standard ones."""
     body: dict[str, Any] = {
         "type": TYPE_BASE + type_slug,
         "title": title,
@@ -28,7 +38,7 @@ def problem(
         "detail": detail,
         "instance": instance,
     }
-    body.update(extra)
+    body.update((k, v) for k, v in (extra or {}).items() if k not in RESERVED)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
@@ -44,7 +54,7 @@ def install(app: FastAPI) -> None:
             exc.detail,
             type_slug=exc.type_slug,
             instance=request.url.path,
-            **extra,
+            extra=extra,
         )
         if isinstance(exc, NotAuthenticated):
             response.headers["WWW-Authenticate"] = "Bearer"
@@ -65,7 +75,7 @@ def install(app: FastAPI) -> None:
             f"The request does not have the expected shape ({where}).",
             type_slug="invalid-input",
             instance=request.url.path,
-            errors=errors,
+            extra={"errors": errors},
         )
 
     @app.exception_handler(StarletteHTTPException)

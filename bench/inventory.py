@@ -202,7 +202,7 @@ def bench_api_writes(url: str, requests: int, clients: int) -> dict[str, Any]:
         user = users.create_user(
             session,
             username="bench",
-            password="bench password 1",
+            password="load test pass 2026",
             role="depot_manager",
             depot_ids=[depot or 0],
         )

@@ -94,6 +94,20 @@ class PostgresServer:
         self.admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 with production cost is slow by design; tests sign in hundreds of times."""
+    from argon2 import PasswordHasher
+
+    from api.security import secrets
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(secrets, "_hasher", cheap)
+        patch.setattr(secrets, "_DUMMY_HASH", cheap.hash("dummy"))
+        yield
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     server = PostgresServer(PG_ADMIN_URL)

@@ -51,3 +51,24 @@ def test_demo_loads_the_district_once_and_the_journal_checks_out(data_dir: Path)
     good.write_text("kind,depot,item,quantity\nissue,JB-WH-01,WAT-BOTTLE-550,10\n")
     imported = runner.invoke(app, ["stock", "import", str(good)])
     assert imported.exit_code == 0, imported.output
+
+
+def test_domain_error_extras_never_replace_the_standard_members() -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from api import problems
+    from core.errors import Conflict
+
+    app = FastAPI()
+    problems.install(app)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise Conflict("clash", extra={"status": 200, "title": "x", "hint": "kept"})
+
+    answer = TestClient(app).get("/boom")
+    assert answer.status_code == 409
+    assert answer.json()["status"] == 409
+    assert answer.json()["title"] == "Conflict"
+    assert answer.json()["hint"] == "kept"
