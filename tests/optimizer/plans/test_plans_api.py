@@ -6,13 +6,18 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.security import service as users
+from core.clock import utcnow
+from inventory import schemas as stock
+from inventory import service as inventory
 from tests.api.test_auth import PASSWORD, token_for
 from tests.inventory.factories import Small
 from tests.optimizer.plans.helpers import declare, district_with_history, scenario, snapshot
+from tests.suppliers.helpers import contract_body, qualified_supplier
 
 
 @pytest.fixture
@@ -230,8 +235,6 @@ def test_a_good_file_declares_and_library_scenarios_need_their_catalogue_items(
     unknown = client.post(f"/districts/{d.district_id}/scenarios", json={"library": "volcano"})
     assert unknown.status_code == 422
     assert "earthquake" in unknown.text
-    import yaml
-
     text = yaml.safe_dump(scenario(start="2030-01-05")).encode()
     answer = client.post(
         f"/districts/{d.district_id}/scenarios/upload", files={"file": ("f.yaml", text)}
@@ -314,3 +317,38 @@ def test_coordinators_plan_only_for_their_district(
     )
     assert own.status_code == 201
     assert own.json()["declared_by"] == "coord"
+
+
+def test_agreement_reserves_are_sources_and_expiring_lots_are_not(
+    client: TestClient, session: Session, d: Small
+) -> None:
+    supplier = qualified_supplier(client)
+    body = contract_body(supplier, d.district_id, d.water_id, reserved_quantity=3000)
+    contract = client.post("/agreements", json={**body, "activation_lead_time_h": 24})
+    assert contract.status_code == 201, contract.text
+    late = contract_body(supplier, d.district_id, d.tent_id, number="AG-2")
+    assert (
+        client.post("/agreements", json={**late, "activation_lead_time_h": 96}).status_code == 201
+    )
+    inventory.receive(
+        session,
+        stock.ReceiptCreate(
+            depot_id=d.depot_b_id,
+            item_id=d.water_id,
+            lot_number="W-SOON",
+            expiry_date=utcnow().date(),
+            quantity=5000,
+        ),
+        actor="test",
+    )
+    body = planned(client, d)
+    from_contract = [x for x in body["lines"] if x["agreement_id"] == contract.json()["id"]]
+    assert from_contract, body["lines"]
+    assert all(x["depot_id"] is None and x["lot_id"] is None for x in from_contract)
+    assert sum(x["quantity"] for x in from_contract) <= 3000 + 2000 * 1  # one surge day by 48 h
+    soon = {x["lot_id"] for x in body["lines"]} & {
+        b.lot_id for b in inventory.list_balances(session) if b.lot_number == "W-SOON"
+    }
+    assert not soon  # expires before the 48 h deadline
+    texts = " ".join(r["text"] for c in body["communities"] for r in c["reasons"])
+    assert "lead time 96 h > deadline 48 h" in texts
