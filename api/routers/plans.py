@@ -28,8 +28,6 @@ from optimizer.plans.models import DeclaredScenario, ForecastRow, ForecastRun
 
 router = APIRouter(tags=["plans"])
 
-MAX_SCENARIO_BYTES = 256 * 1024
-
 
 def _payload(model: BaseModel) -> bytes:
     return model.model_dump_json().encode()
@@ -103,7 +101,7 @@ def upload_scenario(
 ) -> JSONResponse:
     """Declare the district's active scenario from an uploaded YAML or JSON file."""
     _district_in_scope(session, who, district_id)
-    content = file.file.read(MAX_SCENARIO_BYTES + 1)
+    content = file.file.read(service.MAX_SCENARIO_BYTES + 1)  # larger is refused
     name = file.filename or "scenario.yaml"
 
     def act() -> schemas.ScenarioPublic:

@@ -46,7 +46,10 @@ def library_definition(name: str) -> dict[str, Any]:
 def read_definition(data: bytes, filename: str) -> dict[str, Any]:
     """Read a scenario file: JSON when it is named `.json`, otherwise YAML."""
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput(f"The scenario file is larger than {MAX_FILE_BYTES} bytes.")
+        raise InvalidInput(
+            "The scenario file is too large.",
+            problems=[FieldProblem(("file",), f"larger than {MAX_FILE_BYTES} bytes")],
+        )
     try:
         text = data.decode("utf-8")
         raw = json.loads(text) if filename.lower().endswith(".json") else yaml.safe_load(text)

@@ -13,6 +13,7 @@ from optimizer.plans.plans import create as create_plan
 from optimizer.plans.plans import get as get_plan
 from optimizer.plans.plans import list_for as list_plans
 from optimizer.plans.plans import public as plan_public
+from optimizer.plans.scenarios import MAX_FILE_BYTES as MAX_SCENARIO_BYTES
 from optimizer.plans.scenarios import active as active_scenario
 from optimizer.plans.scenarios import close as close_scenario
 from optimizer.plans.scenarios import declare as declare_scenario
@@ -27,6 +28,7 @@ from optimizer.plans.views import chart as fan_chart
 from optimizer.plans.views import reserves as reserve_levels
 
 __all__ = [
+    "MAX_SCENARIO_BYTES",
     "active_scenario",
     "approve",
     "close_scenario",

@@ -185,6 +185,7 @@ BAD_FILES = [
         id="unknown-kind",
     ),
     pytest.param("s.yaml", b"id: [unclosed\n", ("file",), id="not-yaml"),
+    pytest.param("s.yaml", b"#" * 300_000, ("file",), id="too-large"),
     pytest.param("s.json", b"{not json", ("file",), id="not-json"),
     pytest.param("s.yaml", b"- a list\n- not a mapping\n", (), id="not-a-mapping"),
     pytest.param(
