@@ -11,9 +11,10 @@ deadlock). Under that lock the balances are read, the operations are planned in 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +24,8 @@ from core.clock import as_utc, utcnow
 from core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from inventory.journal import LotInfo, Op, plan
 from inventory.models import Lot, Movement, StockBalance
+
+T = TypeVar("T")
 
 _MOVEMENTS = SQLModel.metadata.tables[str(Movement.__tablename__)]
 
@@ -112,15 +115,27 @@ def _load_lots(session: Session, wanted: set[tuple[int, str]]) -> dict[tuple[int
     if not wanted:
         return {}
     items = {item_id for item_id, _ in wanted}
-    numbers = {number for _, number in wanted}
-    lots = session.execute(
-        select(Lot).where(col(Lot.item_id).in_(items), col(Lot.lot_number).in_(numbers))
-    ).scalars()
-    return {
-        (lot.item_id, lot.lot_number): lot
-        for lot in lots
-        if (lot.item_id, lot.lot_number) in wanted
-    }
+    numbers = sorted({number for _, number in wanted})
+    found: dict[tuple[int, str], Lot] = {}
+    for chunk in _chunks(numbers, _MAX_BOUND_VALUES):
+        lots = session.execute(
+            select(Lot).where(col(Lot.item_id).in_(items), col(Lot.lot_number).in_(chunk))
+        ).scalars()
+        found.update(
+            ((lot.item_id, lot.lot_number), lot)
+            for lot in lots
+            if (lot.item_id, lot.lot_number) in wanted
+        )
+    return found
+
+
+# PostgreSQL's protocol takes at most 65,535 bound values per statement.
+_MAX_BOUND_VALUES = 10_000
+
+
+def _chunks(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def apply(
