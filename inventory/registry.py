@@ -143,3 +143,15 @@ def set_reorder_levels(
         out.append(row)
     session.flush()
     return out
+
+
+def safety_floors(session: Session, district_id: int) -> dict[tuple[int, int], int]:
+    """(depot_id, item_id) → the stock a depot keeps for itself, for the district's depots."""
+    rows = session.execute(
+        select(
+            col(ReorderLevel.depot_id), col(ReorderLevel.item_id), col(ReorderLevel.safety_floor)
+        )
+        .join(Depot, col(Depot.id) == col(ReorderLevel.depot_id))
+        .where(col(Depot.district_id) == district_id)
+    ).all()
+    return {(depot_id, item_id): int(floor) for depot_id, item_id, floor in rows}

@@ -37,6 +37,7 @@ from inventory.registry import (
     list_depots,
     list_districts,
     list_items,
+    safety_floors,
     set_reorder_levels,
 )
 from inventory.stock import find_movement as get_movement
@@ -72,6 +73,7 @@ __all__ = [
     "rebuild_balances",
     "receive",
     "reverse_movement",
+    "safety_floors",
     "set_reorder_levels",
     "start_count",
     "stock_by_community",

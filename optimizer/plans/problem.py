@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from core.errors import Conflict, FieldProblem, InvalidInput
 from inventory import service as inventory
-from inventory.models import ReorderLevel
 from optimizer.allocation import (
     Agreement,
     AllocationProblem,
@@ -166,12 +164,7 @@ def _depot_sources(
         for d in inventory.list_depots(session, district_id)
         if d.active and d.kind in CONSUMING_DEPOT_KINDS
     ]
-    floors = {
-        (r.depot_id, r.item_id): r.safety_floor
-        for r in session.execute(
-            select(ReorderLevel).where(col(ReorderLevel.depot_id).in_([d.id for d in depots]))
-        ).scalars()
-    }
+    floors = inventory.safety_floors(session, district_id)
     lots: dict[tuple[int, int], list[Lot]] = defaultdict(list)
     for b in inventory.list_balances(session, district_id=district_id):
         if b.item_code in wanted:
