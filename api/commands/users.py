@@ -6,9 +6,9 @@ import secrets as pysecrets
 import sys
 
 import typer
-from sqlalchemy import Engine
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from api.security import service as users
 from core.db import get_engine, session_scope
