@@ -1,0 +1,1 @@
+"""Demand forecasting, allocation, routing and the plans that join them."""
