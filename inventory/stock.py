@@ -102,11 +102,12 @@ def resolve_lots(
         ]
         dialect = session.get_bind().dialect.name
         module = postgresql if dialect == "postgresql" else sqlite
-        session.execute(
-            module.insert(Lot)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["item_id", "lot_number"])
-        )
+        for chunk in _chunks(rows, _MAX_BOUND_VALUES // 5):
+            session.execute(
+                module.insert(Lot)
+                .values(list(chunk))
+                .on_conflict_do_nothing(index_elements=["item_id", "lot_number"])
+            )
         found.update(_load_lots(session, set(missing)))
     return {key: lot.id for key, lot in found.items() if lot.id is not None}, problems
 
