@@ -2,8 +2,9 @@
 
 Series are independent, so they are spread over a process pool (statsmodels fits are
 CPU-bound Python; threads would queue on the GIL). Intervals are Gaussian around the
-chosen model's mean with its own spread, widened when the rolling-origin backtest showed
-that spread to be too narrow, and cut at zero because demand is never negative.
+chosen model's mean with its own spread, rescaled by how that spread compared with the
+real errors in the rolling-origin backtest (shrunk towards no change, since a few windows
+are a noisy judge), and cut at zero because demand is never negative.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def _level_name(level: float) -> str:
 def _forecast_frame(outcomes: list[SeriesOutcome], levels: list[float]) -> pd.DataFrame:
     parts = []
     for out in outcomes:
-        spread = out.sigma * _widening(out)
+        spread = out.sigma * _interval_scale(out)
         mean = np.maximum(out.mean, 0.0)
         part = pd.DataFrame({"unique_id": out.unique_id, "ds": out.future_ds, "yhat": mean})
         for level in levels:
@@ -149,13 +150,14 @@ def _forecast_frame(outcomes: list[SeriesOutcome], levels: list[float]) -> pd.Da
     return pd.concat(parts, ignore_index=True)[order]
 
 
-def _widening(out: SeriesOutcome) -> float:
-    """Shrunk backtest spread ratio, never below 1: narrow-proven intervals are widened."""
+def _interval_scale(out: SeriesOutcome) -> float:
+    """Backtest spread ratio shrunk towards 1: intervals proven too narrow are widened,
+    intervals proven too wide are narrowed."""
     if out.windows == 0:
         return 1.0
     n = out.windows
     ratio2 = (n * out.spread_ratio**2 + SPREAD_PRIOR_WEIGHT) / (n + SPREAD_PRIOR_WEIGHT)
-    return max(1.0, float(np.sqrt(ratio2)))
+    return float(np.sqrt(ratio2))
 
 
 def _choices_frame(outcomes: list[SeriesOutcome]) -> pd.DataFrame:
@@ -168,7 +170,7 @@ def _choices_frame(outcomes: list[SeriesOutcome]) -> pd.DataFrame:
             "zero_share": [o.zero_share for o in outcomes],
             "backtest_windows": [o.windows for o in outcomes],
             "backtest_score": [o.scores.get(o.model, np.nan) for o in outcomes],
-            "interval_widening": [_widening(o) for o in outcomes],
+            "interval_scale": [_interval_scale(o) for o in outcomes],
             "notes": ["; ".join(o.notes) for o in outcomes],
         }
     )
