@@ -150,3 +150,17 @@ def test_an_oversized_upload_is_refused(client: TestClient, d: Small) -> None:
     )
     assert answer.status_code == 422
     assert "larger than the limit" in answer.json()["detail"]
+
+
+def test_large_imports_are_sent_in_chunks_under_the_bound_value_limit(
+    client: TestClient, session: Session, d: Small, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inventory import stock
+
+    monkeypatch.setattr(stock, "_MAX_BOUND_VALUES", 10)  # 2 lots per insert, 10 per look-up
+    rows = "".join(f"receipt,DA,TENT,T-{n},,{n + 1}\n" for n in range(37))
+    answer = upload(client, "/imports/movements", "kind,depot,item,lot,expiry,quantity\n" + rows)
+    assert answer.status_code == 201, answer.text
+    held = {b.lot_number: b.quantity for b in service.list_balances(session)}
+    assert len(held) == 37
+    assert held["T-36"] == 37
