@@ -172,6 +172,7 @@ def get(session: Session, scenario_id: int) -> DeclaredScenario:
 def list_for(
     session: Session, district_id: int, status: str | None = None
 ) -> Sequence[DeclaredScenario]:
+    inventory.get_district(session, district_id)  # an unknown district is a 404, not []
     query = select(DeclaredScenario).where(col(DeclaredScenario.district_id) == district_id)
     if status is not None:
         query = query.where(col(DeclaredScenario.status) == status)

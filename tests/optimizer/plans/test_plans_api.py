@@ -353,3 +353,7 @@ def test_agreement_reserves_are_sources_and_expiring_lots_are_not(
     assert not soon  # expires before the 48 h deadline
     texts = " ".join(r["text"] for c in body["communities"] for r in c["reasons"])
     assert "lead time 96 h > deadline 48 h" in texts
+
+
+def test_scenarios_of_an_unknown_district_are_a_404(client: TestClient) -> None:
+    assert client.get("/districts/424242/scenarios").status_code == 404
