@@ -41,9 +41,11 @@ from inventory.registry import (
     set_reorder_levels,
 )
 from inventory.stock import find_movement as get_movement
+from inventory.transit import TransitMove, deliver, lot_numbers, send, transit_depot
 from inventory.views import below_reorder, expiring, stock_by_community, supply_days
 
 __all__ = [
+    "TransitMove",
     "below_reorder",
     "cancel_count",
     "create_community",
@@ -51,6 +53,7 @@ __all__ = [
     "create_district",
     "create_item",
     "daily_issue_history",
+    "deliver",
     "enter_count_lines",
     "expiring",
     "export_stock",
@@ -69,16 +72,19 @@ __all__ = [
     "list_districts",
     "list_items",
     "list_movements",
+    "lot_numbers",
     "post_count",
     "rebuild_balances",
     "receive",
     "reverse_movement",
     "safety_floors",
+    "send",
     "set_reorder_levels",
     "start_count",
     "stock_by_community",
     "supply_days",
     "transfer",
+    "transit_depot",
     "view_count",
     "write_off",
 ]

@@ -1,0 +1,1 @@
+"""Dispatch and receipt: vehicles, routes for an approved plan, manifests, route sheets."""

@@ -1,0 +1,283 @@
+"""Turn an approved plan's depot-sourced lines into vehicle trips, over plain data.
+
+Each source depot is routed with the vehicles that start there (a vehicle loads at its start
+depot only). What one source sends to one community becomes one stop; a load larger than the
+biggest of those vehicles is packed, in whole units, into several stops at the same place, so
+that every stop is exactly a list of (plan line, lot, quantity) and the solver never splits
+one. Stops of communities with priority demand carry the solver's priority penalty. Whatever
+cannot go is listed with the reason: no vehicle at the source, a unit larger than any
+vehicle, or the solver's own reason (fleet capacity, shift time, time limit).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from optimizer.routing import Depot, RoutingProblem, Stop, Vehicle, solve
+from optimizer.routing.travel import Point, road_distances, speed_m_per_s
+
+#: Minutes to unload at a stop when nothing else is known.
+SERVICE_MINUTES = 15
+#: Trips a vehicle may make in one shift when it reloads where it started.
+MAX_TRIPS = 3
+
+
+@dataclass(frozen=True)
+class FleetVehicle:
+    vehicle_id: int
+    code: str
+    weight_capacity_kg: int
+    volume_capacity_l: int
+    start_depot_id: int
+    end_depot_id: int
+    shift_minutes: int
+    speed_kmh: float
+
+
+@dataclass(frozen=True)
+class Load:
+    """One plan line: `quantity` units of a lot from a source depot to a community."""
+
+    line_id: int
+    source_depot_id: int
+    community_id: int
+    item_id: int
+    lot_id: int
+    quantity: int
+    unit_weight_g: int
+    unit_volume_cm3: int
+
+
+@dataclass(frozen=True)
+class DispatchProblem:
+    loads: tuple[Load, ...]
+    vehicles: tuple[FleetVehicle, ...]
+    depots: Mapping[int, Point]
+    communities: Mapping[int, Point]
+    priority_communities: frozenset[int] = frozenset()
+    service_minutes: int = SERVICE_MINUTES
+
+
+@dataclass(frozen=True)
+class Cargo:
+    line_id: int
+    item_id: int
+    lot_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class PlannedStop:
+    community_id: int
+    arrival_s: int
+    """Start of unloading, seconds after departure."""
+    weight_g: int
+    volume_cm3: int
+    cargo: tuple[Cargo, ...]
+
+
+@dataclass(frozen=True)
+class PlannedTrip:
+    vehicle_id: int
+    trip: int
+    source_depot_id: int
+    end_depot_id: int
+    distance_m: int
+    start_s: int
+    end_s: int
+    stops: tuple[PlannedStop, ...]
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    source_depot_id: int
+    community_id: int
+    cargo: tuple[Cargo, ...]
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class DispatchRoutes:
+    trips: tuple[PlannedTrip, ...]
+    left_out: tuple[LeftOut, ...]
+    distance_m: int
+
+    @property
+    def complete(self) -> bool:
+        return not self.left_out
+
+
+@dataclass(frozen=True)
+class _Piece:
+    community_id: int
+    cargo: tuple[Cargo, ...]
+    weight_g: int
+    volume_cm3: int
+
+
+def route(problem: DispatchProblem, *, seed: int = 0, time_limit_s: float) -> DispatchRoutes:
+    """Route every source depot's loads with its vehicles; the time limit is shared."""
+    by_source: dict[int, list[Load]] = defaultdict(list)
+    for load in problem.loads:
+        by_source[load.source_depot_id].append(load)
+    trips: list[PlannedTrip] = []
+    left_out: list[LeftOut] = []
+    share = time_limit_s / max(1, len(by_source))
+    for source, loads in sorted(by_source.items()):
+        fleet = [v for v in problem.vehicles if v.start_depot_id == source]
+        if not fleet:
+            left_out += [
+                LeftOut(source, community, cargo, "no_vehicle", "no vehicle starts at this depot")
+                for community, cargo in _by_community(loads)
+            ]
+            continue
+        got_trips, got_left = _route_source(problem, source, loads, fleet, seed, share)
+        trips += got_trips
+        left_out += got_left
+    return DispatchRoutes(tuple(trips), tuple(left_out), sum(t.distance_m for t in trips))
+
+
+def _by_community(loads: Sequence[Load]) -> list[tuple[int, tuple[Cargo, ...]]]:
+    grouped: dict[int, list[Cargo]] = defaultdict(list)
+    for x in loads:
+        grouped[x.community_id].append(Cargo(x.line_id, x.item_id, x.lot_id, x.quantity))
+    return [(c, tuple(cargo)) for c, cargo in sorted(grouped.items())]
+
+
+def pack(
+    loads: Sequence[Load], *, max_weight_g: int, max_volume_cm3: int
+) -> tuple[list[_Piece], list[Load]]:
+    """Pack one community's loads into pieces that each fit the limits, in whole units.
+
+    Returns the pieces and the loads whose single unit exceeds a limit (they cannot go)."""
+    pieces: list[_Piece] = []
+    too_large = [
+        x for x in loads if x.unit_weight_g > max_weight_g or x.unit_volume_cm3 > max_volume_cm3
+    ]
+    cargo: list[Cargo] = []
+    weight = volume = 0
+    for x in loads:
+        if x in too_large:
+            continue
+        left = x.quantity
+        while left:
+            fit = left
+            if x.unit_weight_g:
+                fit = min(fit, (max_weight_g - weight) // x.unit_weight_g)
+            if x.unit_volume_cm3:
+                fit = min(fit, (max_volume_cm3 - volume) // x.unit_volume_cm3)
+            if fit == 0:
+                pieces.append(_Piece(x.community_id, tuple(cargo), weight, volume))
+                cargo, weight, volume = [], 0, 0
+                continue
+            cargo.append(Cargo(x.line_id, x.item_id, x.lot_id, fit))
+            weight += fit * x.unit_weight_g
+            volume += fit * x.unit_volume_cm3
+            left -= fit
+    if cargo:
+        pieces.append(_Piece(loads[0].community_id, tuple(cargo), weight, volume))
+    return pieces, too_large
+
+
+def _route_source(
+    problem: DispatchProblem,
+    source: int,
+    loads: Sequence[Load],
+    fleet: Sequence[FleetVehicle],
+    seed: int,
+    time_limit_s: float,
+) -> tuple[list[PlannedTrip], list[LeftOut]]:
+    biggest = max(fleet, key=lambda v: (v.weight_capacity_kg, v.volume_capacity_l))
+    pieces: list[_Piece] = []
+    left_out: list[LeftOut] = []
+    grouped: dict[int, list[Load]] = defaultdict(list)
+    for x in loads:
+        grouped[x.community_id].append(x)
+    for community, group in sorted(grouped.items()):
+        got, too_large = pack(
+            group,
+            max_weight_g=biggest.weight_capacity_kg * 1000,
+            max_volume_cm3=biggest.volume_capacity_l * 1000,
+        )
+        pieces += got
+        left_out += [
+            LeftOut(
+                source,
+                community,
+                (Cargo(x.line_id, x.item_id, x.lot_id, x.quantity),),
+                "unit_too_large",
+                "one unit is heavier or bulkier than the largest vehicle at this depot",
+            )
+            for x in too_large
+        ]
+    if not pieces:
+        return [], left_out
+    depot_ids = [source, *sorted({v.end_depot_id for v in fleet} - {source})]
+    communities = sorted({p.community_id for p in pieces})
+    points = [problem.depots[d] for d in depot_ids] + [problem.communities[c] for c in communities]
+    location = {c: len(depot_ids) + i for i, c in enumerate(communities)}
+    routing = RoutingProblem(
+        depots=tuple(Depot(str(d), i) for i, d in enumerate(depot_ids)),
+        stops=tuple(
+            Stop(
+                name=f"{source}->{p.community_id}#{i}",
+                location=location[p.community_id],
+                weight=p.weight_g,
+                volume=p.volume_cm3,
+                service_time=problem.service_minutes * 60,
+                priority=p.community_id in problem.priority_communities,
+            )
+            for i, p in enumerate(pieces)
+        ),
+        vehicles=tuple(
+            Vehicle(
+                name=v.code,
+                start_depot=0,
+                end_depot=depot_ids.index(v.end_depot_id),
+                weight_capacity=v.weight_capacity_kg * 1000,
+                volume_capacity=v.volume_capacity_l * 1000,
+                shift_length=v.shift_minutes * 60,
+                speed=speed_m_per_s(v.speed_kmh),
+                max_trips=MAX_TRIPS if v.end_depot_id == source else 1,
+            )
+            for v in fleet
+        ),
+        distances=road_distances(points),
+    )
+    result = solve(routing, seed=seed, time_limit_s=time_limit_s, workers=1)
+    trips = []
+    for r in result.routes:
+        vehicle = fleet[r.vehicle]
+        stops = []
+        for visit in r.visits:
+            piece = pieces[visit.stop]
+            # Every piece fits the biggest vehicle, so the solver delivers it whole.
+            assert visit.weight == piece.weight_g, "a packed stop was split by the solver"
+            stops.append(
+                PlannedStop(
+                    piece.community_id,
+                    visit.arrival or 0,
+                    piece.weight_g,
+                    piece.volume_cm3,
+                    piece.cargo,
+                )
+            )
+        trips.append(
+            PlannedTrip(
+                vehicle.vehicle_id,
+                r.trip + 1,
+                source,
+                vehicle.end_depot_id,
+                r.distance,
+                r.start_time or 0,
+                r.end_time or 0,
+                tuple(stops),
+            )
+        )
+    for u in result.unserved:
+        piece = pieces[u.stop]
+        left_out.append(LeftOut(source, piece.community_id, piece.cargo, str(u.reason), u.detail))
+    return trips, left_out

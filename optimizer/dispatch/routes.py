@@ -1,0 +1,264 @@
+"""Route an approved allocation plan: build the dispatch problem, solve, store a draft.
+
+The draft keeps each trip's ordered stops, arrival times and loads, and the lines left out
+with their reasons, so the coordinator can review it before approving (which dispatches).
+Solving is CPU-bound and runs in this process (`workers=1`): call it from a worker thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from core.errors import Conflict, NotFound
+from inventory import service as inventory
+from ledger.canonical import canonical_json
+from optimizer.dispatch import vehicles
+from optimizer.dispatch.models import RoutePlan, RouteTrip
+from optimizer.dispatch.planning import (
+    Cargo,
+    DispatchProblem,
+    DispatchRoutes,
+    FleetVehicle,
+    LeftOut,
+    Load,
+    route,
+)
+from optimizer.dispatch.schemas import (
+    LeftOutPublic,
+    RoutePlanPublic,
+    RoutesCreate,
+    StopPublic,
+    TripPublic,
+)
+from optimizer.plans import service as plans
+from optimizer.plans.schemas import PlanPublic
+from optimizer.routing.travel import Point
+
+
+def plan_fingerprint(plan: PlanPublic) -> str:
+    """SHA-256 of what routing depends on: the plan's status, revision and every line."""
+    lines = sorted(
+        [x.id, x.depot_id, x.lot_id, x.agreement_id, x.community_id, x.item_id, x.quantity]
+        for x in plan.lines
+    )
+    doc = {"plan": plan.id, "status": plan.status, "revision": plan.revision, "lines": lines}
+    return hashlib.sha256(canonical_json(doc)).hexdigest()
+
+
+def destination_depots(session: Session, district_id: int) -> dict[int, int]:
+    """Each community's receiving depot: its first active community depot by code."""
+    out: dict[int, int] = {}
+    for depot in inventory.list_depots(session, district_id):
+        if depot.kind == "community_depot" and depot.active and depot.community_id is not None:
+            out.setdefault(depot.community_id, depot.id or 0)
+    return out
+
+
+def create(
+    session: Session,
+    plan_id: int,
+    data: RoutesCreate,
+    *,
+    actor: str,
+    now: datetime,
+    time_limit_s: float,
+) -> RoutePlan:
+    """Route an approved plan's depot-sourced lines with the district's active vehicles."""
+    row = plans.get_plan(session, plan_id)
+    if row.status != "approved":
+        raise Conflict(f"Plan {plan_id} is {row.status}; approve it before routing.")
+    plan = plans.plan_public(session, row)
+    district_id = plan.district_id
+    fleet = vehicles.list_for(session, district_id, active_only=True)
+    if not fleet:
+        raise Conflict("The district has no active vehicle; register one first.")
+    receiving = destination_depots(session, district_id)
+    depots = {d.id or 0: d for d in inventory.list_depots(session, district_id)}
+    loads: list[Load] = []
+    left_out: list[LeftOut] = []
+    for x in plan.lines:
+        if x.depot_id is None or x.lot_id is None:
+            continue  # agreement lines are delivered by their supplier, not our fleet
+        cargo = (Cargo(x.id, x.item_id, x.lot_id, x.quantity),)
+        destination = receiving.get(x.community_id)
+        if destination is None:
+            left_out.append(
+                LeftOut(x.depot_id, x.community_id, cargo, "no_depot", "no receiving depot")
+            )
+        elif destination == x.depot_id:
+            left_out.append(
+                LeftOut(x.depot_id, x.community_id, cargo, "at_destination", "already there")
+            )
+        else:
+            item = inventory.get_item(session, x.item_id)
+            loads.append(
+                Load(
+                    x.id,
+                    x.depot_id,
+                    x.community_id,
+                    x.item_id,
+                    x.lot_id,
+                    x.quantity,
+                    item.unit_weight_g,
+                    item.unit_volume_cm3,
+                )
+            )
+    problem = DispatchProblem(
+        loads=tuple(loads),
+        vehicles=tuple(
+            FleetVehicle(
+                v.id or 0,
+                v.code,
+                v.weight_capacity_kg,
+                v.volume_capacity_l,
+                v.start_depot_id,
+                v.end_depot_id,
+                v.shift_minutes,
+                v.speed_kmh,
+            )
+            for v in fleet
+        ),
+        depots={i: Point(d.latitude, d.longitude) for i, d in depots.items()},
+        communities={
+            c.id or 0: Point(c.latitude, c.longitude)
+            for c in inventory.list_communities(session, district_id)
+        },
+        priority_communities=frozenset(
+            f.community_id for f in plan.fills if f.tier == "priority" and f.delivered > 0
+        ),
+    )
+    solved = route(problem, seed=data.seed, time_limit_s=time_limit_s)
+    departs = data.departs_at or now
+    return _store(session, plan, solved, [*left_out, *solved.left_out], receiving, departs, actor)
+
+
+def _store(
+    session: Session,
+    plan: PlanPublic,
+    solved: DispatchRoutes,
+    left_out: Sequence[LeftOut],
+    receiving: dict[int, int],
+    departs: datetime,
+    actor: str,
+) -> RoutePlan:
+    row = RoutePlan(
+        plan_id=plan.id,
+        district_id=plan.district_id,
+        departs_at=departs,
+        plan_fingerprint=plan_fingerprint(plan),
+        summary={
+            "trips": len(solved.trips),
+            "stops": sum(len(t.stops) for t in solved.trips),
+            "distance_m": solved.distance_m,
+            "complete": not left_out,
+        },
+        left_out=[
+            {
+                "source_depot_id": x.source_depot_id,
+                "community_id": x.community_id,
+                "reason": x.reason,
+                "detail": x.detail,
+                "lines": [_cargo(c) for c in x.cargo],
+            }
+            for x in left_out
+        ],
+        created_by=actor,
+    )
+    session.add(row)
+    session.flush()
+
+    def at(seconds: int) -> datetime:
+        return departs + timedelta(seconds=seconds)
+
+    for t in solved.trips:
+        session.add(
+            RouteTrip(
+                route_plan_id=row.id or 0,
+                vehicle_id=t.vehicle_id,
+                trip=t.trip,
+                source_depot_id=t.source_depot_id,
+                end_depot_id=t.end_depot_id,
+                distance_m=t.distance_m,
+                starts_at=at(t.start_s),
+                ends_at=at(t.end_s),
+                stops=[
+                    {
+                        "community_id": s.community_id,
+                        "depot_id": receiving[s.community_id],
+                        "arrival_at": at(s.arrival_s).isoformat(),
+                        "weight_g": s.weight_g,
+                        "volume_cm3": s.volume_cm3,
+                        "lines": [_cargo(c) for c in s.cargo],
+                    }
+                    for s in t.stops
+                ],
+            )
+        )
+    session.flush()
+    return row
+
+
+def _cargo(c: Cargo) -> dict[str, Any]:
+    return {"line_id": c.line_id, "item_id": c.item_id, "lot_id": c.lot_id, "quantity": c.quantity}
+
+
+def get(session: Session, route_plan_id: int, *, for_update: bool = False) -> RoutePlan:
+    query = select(RoutePlan).where(col(RoutePlan.id) == route_plan_id)
+    query = query.with_for_update() if for_update else query
+    found: RoutePlan | None = session.execute(query).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"Route plan {route_plan_id} does not exist.")
+    return found
+
+
+def list_for(session: Session, plan_id: int) -> Sequence[RoutePlan]:
+    query = select(RoutePlan).where(col(RoutePlan.plan_id) == plan_id)
+    return session.execute(query.order_by(col(RoutePlan.id))).scalars().all()
+
+
+def trips(session: Session, route_plan_id: int) -> list[RouteTrip]:
+    query = select(RouteTrip).where(col(RouteTrip.route_plan_id) == route_plan_id)
+    return list(session.execute(query.order_by(col(RouteTrip.id))).scalars())
+
+
+def get_trip(session: Session, trip_id: int) -> RouteTrip:
+    found = session.get(RouteTrip, trip_id)
+    if found is None:
+        raise NotFound(f"Trip {trip_id} does not exist.")
+    return found
+
+
+def public(session: Session, row: RoutePlan) -> RoutePlanPublic:
+    return RoutePlanPublic(
+        id=row.id or 0,
+        plan_id=row.plan_id,
+        district_id=row.district_id,
+        status="approved" if row.status == "approved" else "draft",
+        departs_at=row.departs_at,
+        summary=row.summary,
+        left_out=[LeftOutPublic.model_validate(x) for x in row.left_out],
+        trips=[
+            TripPublic(
+                id=t.id or 0,
+                vehicle_id=t.vehicle_id,
+                trip=t.trip,
+                source_depot_id=t.source_depot_id,
+                end_depot_id=t.end_depot_id,
+                distance_m=t.distance_m,
+                starts_at=t.starts_at,
+                ends_at=t.ends_at,
+                stops=[StopPublic.model_validate(s) for s in t.stops],
+            )
+            for t in trips(session, row.id or 0)
+        ],
+        created_by=row.created_by,
+        created_at=row.created_at,
+        approved_by=row.approved_by,
+        approved_at=row.approved_at,
+    )

@@ -1,0 +1,188 @@
+"""Request and response models of the dispatch API: vehicles, routes, manifests, receipts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^\S+$")
+]
+Outcome = Literal["received", "short", "damaged"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- vehicles -----------------------------------------------------------------------------
+
+
+class VehicleCreate(Strict):
+    """A truck of the district's fleet. Capacities in kilograms and litres; the shift in
+    minutes from departure until it must be back; the average road speed in km/h."""
+
+    code: Code
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    weight_capacity_kg: Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
+    volume_capacity_l: Annotated[int, Field(strict=True, gt=0, le=10_000_000)]
+    start_depot_id: int
+    end_depot_id: int | None = Field(default=None, description="Default: the start depot.")
+    shift_minutes: Annotated[int, Field(strict=True, gt=0, le=24 * 60)] = 8 * 60
+    speed_kmh: Annotated[float, Field(gt=0, le=200, allow_inf_nan=False)] = 40.0
+
+
+class VehicleUpdate(Strict):
+    active: bool
+
+
+class VehiclePublic(Public):
+    id: int
+    district_id: int
+    code: str
+    name: str
+    weight_capacity_kg: int
+    volume_capacity_l: int
+    start_depot_id: int
+    end_depot_id: int
+    shift_minutes: int
+    speed_kmh: float
+    active: bool
+
+
+# --- routes -------------------------------------------------------------------------------
+
+
+class RoutesCreate(Strict):
+    """Route the approved plan's depot-sourced lines; trucks leave at `departs_at`
+    (default: now)."""
+
+    departs_at: datetime | None = None
+    seed: Annotated[int, Field(strict=True, ge=0, le=2**31 - 1)] = 0
+
+
+class CargoPublic(BaseModel):
+    line_id: int
+    item_id: int
+    lot_id: int
+    quantity: int
+
+
+class StopPublic(BaseModel):
+    community_id: int
+    depot_id: int
+    arrival_at: datetime
+    weight_g: int
+    volume_cm3: int
+    lines: list[CargoPublic]
+
+
+class TripPublic(Public):
+    id: int
+    vehicle_id: int
+    trip: int
+    source_depot_id: int
+    end_depot_id: int
+    distance_m: int
+    starts_at: datetime
+    ends_at: datetime
+    stops: list[StopPublic]
+
+
+class LeftOutPublic(BaseModel):
+    source_depot_id: int
+    community_id: int
+    reason: str
+    detail: str
+    lines: list[CargoPublic]
+
+
+class RoutePlanPublic(BaseModel):
+    id: int
+    plan_id: int
+    district_id: int
+    status: Literal["draft", "approved"]
+    departs_at: datetime
+    summary: dict[str, Any]
+    left_out: list[LeftOutPublic]
+    trips: list[TripPublic]
+    created_by: str
+    created_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+
+
+# --- manifests and receipts ---------------------------------------------------------------
+
+
+class ManifestLinePublic(Public):
+    id: int
+    stop: int
+    plan_line_id: int
+    community_id: int
+    destination_depot_id: int
+    item_id: int
+    lot_id: int
+    quantity: int
+    outcome: str | None
+    received_quantity: int | None
+    note: str | None
+    received_by: str | None
+    received_at: datetime | None
+
+
+class ManifestPublic(Public):
+    id: int
+    trip_id: int
+    route_plan_id: int
+    district_id: int
+    vehicle_id: int
+    source_depot_id: int
+    transit_depot_id: int
+    status: Literal["in_transit", "received"]
+    expected_at: datetime
+    sha256: str
+    dispatch_action_id: str
+    dispatched_by: str
+    dispatched_at: datetime
+    received_at: datetime | None
+    lines: list[ManifestLinePublic] = []
+
+
+class ReceiptLine(Strict):
+    """One manifest line as found: `received` in full; `short` or `damaged` with the
+    `quantity` that arrived usable (the rest is written off with the outcome as reason)."""
+
+    line_id: int
+    outcome: Outcome
+    quantity: Annotated[int, Field(strict=True, ge=0)] | None = None
+    note: Annotated[str, Field(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _quantity_when_not_full(self) -> ReceiptLine:
+        if self.outcome != "received" and self.quantity is None:
+            raise ValueError(f"a {self.outcome} line needs the quantity that arrived usable")
+        return self
+
+
+class ReceiptCreate(Strict):
+    """Every line of the manifest bound for `depot_id`, each exactly once."""
+
+    depot_id: int
+    lines: Annotated[list[ReceiptLine], Field(min_length=1, max_length=10_000)]
+
+
+class AlertPublic(BaseModel):
+    manifest_id: int
+    vehicle_id: int
+    source_depot_id: int
+    expected_at: datetime
+    overdue_minutes: int
+    open_lines: int
+    destination_depot_ids: list[int]
