@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     # Optimiser limits.
     routing_time_limit_s: float = Field(default=10.0, gt=0, le=3600)
     allocation_time_limit_s: float = Field(default=60.0, gt=0, le=3600)
+    forecast_time_limit_s: float = Field(default=120.0, gt=0, le=3600)
     osrm_url: str | None = None
 
     # Spreadsheet import.

@@ -124,6 +124,7 @@ def forecast(
                 scenario_id=declared.id,
                 horizon=horizon,
                 season_length=season_length,
+                time_limit_s=settings.forecast_time_limit_s,
             )
             _print_run(session, run.id or 0, declared)
             if chart is not None:

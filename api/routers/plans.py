@@ -179,6 +179,7 @@ def run_forecast(
     session: SessionDep,
     request: Request,
     who: PlanWriter,
+    settings: SettingsDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Forecast demand per community × item under the active scenario, and store it."""
@@ -199,6 +200,7 @@ def run_forecast(
                 horizon=data.horizon,
                 season_length=data.season_length,
                 start=data.start,
+                time_limit_s=settings.forecast_time_limit_s,
             )
         ),
     )

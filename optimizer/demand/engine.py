@@ -10,8 +10,9 @@ are a noisy judge), and cut at zero because demand is never negative.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 
@@ -19,8 +20,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from core.errors import InvalidInput
 from optimizer.demand.history import SeriesInput, check_arguments, prepare_histories
-from optimizer.demand.selection import SelectionOptions, SeriesOutcome, forecast_series
+from optimizer.demand.selection import (
+    SelectionOptions,
+    SeriesOutcome,
+    fallback_series,
+    forecast_series,
+)
 
 #: Pseudo-observations that pull the backtest's spread ratio towards 1: with few
 #: windows the measured ratio is noisy, and intervals should not swing with it.
@@ -48,6 +55,7 @@ def forecast(
     workers: int | None = None,
     n_windows: int = 3,
     max_history: int = 520,
+    time_limit_s: float | None = None,
 ) -> pd.DataFrame:
     """Forecast every series of ``history`` ``horizon`` steps ahead, with intervals.
 
@@ -69,6 +77,7 @@ def forecast(
         workers=workers,
         n_windows=n_windows,
         max_history=max_history,
+        time_limit_s=time_limit_s,
     )
     frame = result.forecast
     frame.attrs["choices"] = result.choices
@@ -88,6 +97,7 @@ def forecast_with_choices(
     workers: int | None = None,
     n_windows: int = 3,
     max_history: int = 520,
+    time_limit_s: float | None = None,
 ) -> ForecastResult:
     """Forecast and account for the choice of model, series by series.
 
@@ -98,6 +108,8 @@ def forecast_with_choices(
     interpolates), ``until`` the common last date of the history. ``workers``
     is the number of processes (default: one per core, never more than the series);
     ``n_windows`` the backtest origins; ``max_history`` the most recent points fitted.
+    ``time_limit_s`` bounds the wall time: series not fitted by then get a seasonal-naive
+    forecast whose reason says so (the answer comes in time, and says where it is cruder).
     Raises :class:`core.errors.InvalidInput` for input it cannot forecast.
     """
     check_arguments(horizon, season_length, levels)
@@ -105,7 +117,7 @@ def forecast_with_choices(
         history, horizon, freq=freq, exog=exog, gap_value=gap_value, until=until
     )
     options = SelectionOptions(n_windows=n_windows, max_history=max_history)
-    outcomes = _run_all(series, horizon, season_length, options, workers)
+    outcomes = _run_all(series, horizon, season_length, options, workers, time_limit_s)
     return ForecastResult(
         forecast=_forecast_frame(outcomes, sorted(levels)),
         choices=_choices_frame(outcomes),
@@ -118,14 +130,38 @@ def _run_all(
     season_length: int,
     options: SelectionOptions,
     workers: int | None,
+    time_limit_s: float | None = None,
 ) -> list[SeriesOutcome]:
+    if time_limit_s is not None and time_limit_s <= 0:
+        raise InvalidInput("time_limit_s must be positive.")
+    deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
     count = min(workers or os.cpu_count() or 1, len(series))
     job = partial(forecast_series, horizon=horizon, season_length=season_length, options=options)
+
+    def fallback(s: SeriesInput) -> SeriesOutcome:
+        reason = f"time limit of {time_limit_s} s reached before this series was fitted"
+        return fallback_series(s, horizon, season_length, reason + ": seasonal naive")
+
     if count <= 1:
-        return [job(s) for s in series]
-    chunk = max(1, len(series) // (count * 8))
-    with ProcessPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(job, series, chunksize=chunk))
+        return [
+            job(s) if deadline is None or time.monotonic() < deadline else fallback(s)
+            for s in series
+        ]
+    if deadline is None:
+        chunk = max(1, len(series) // (count * 8))
+        with ProcessPoolExecutor(max_workers=count) as pool:
+            return list(pool.map(job, series, chunksize=chunk))
+    pool = ProcessPoolExecutor(max_workers=count)
+    try:
+        futures = [pool.submit(job, s) for s in series]
+        wait(futures, timeout=max(0.0, deadline - time.monotonic()))
+        return [
+            f.result() if f.done() and not f.cancelled() else fallback(s)
+            for f, s in zip(futures, series, strict=True)
+        ]
+    finally:
+        # Do not wait for fits still running past the deadline; queued ones are dropped.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _level_name(level: float) -> str:

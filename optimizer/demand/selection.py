@@ -149,6 +149,28 @@ def forecast_series(
     raise ModelFailed(f"no model could forecast series {series.unique_id!r}: {failures}")
 
 
+def fallback_series(
+    series: SeriesInput, horizon: int, season_length: int, reason: str
+) -> SeriesOutcome:
+    """Seasonal naive without a backtest, for a series the time limit left unfitted."""
+    y = series.y
+    pred = models.seasonal_naive(y, horizon, season_length)
+    return SeriesOutcome(
+        unique_id=series.unique_id,
+        future_ds=series.future_ds,
+        mean=pred.mean,
+        sigma=pred.sigma,
+        model="seasonal_naive",
+        reason=reason,
+        n_obs=len(y),
+        zero_share=float(np.mean(y == 0)),
+        windows=0,
+        spread_ratio=1.0,
+        scores={},
+        notes=series.notes,
+    )
+
+
 def _ranked(scores: dict[str, float]) -> list[str]:
     """Candidates in order of preference: a clear winner first, then seasonal naive."""
     naive = scores.get("seasonal_naive", float("inf"))

@@ -44,6 +44,7 @@ def run(
     season_length: int = 7,
     start: date | None = None,
     workers: int | None = None,
+    time_limit_s: float | None = None,
 ) -> ForecastRun:
     """Forecast the district under its active scenario (or `scenario_id`) and store it."""
     started = time.perf_counter()
@@ -53,7 +54,7 @@ def run(
     begin = start or today
     days = horizon or default_horizon(declared, begin)
     history = _history(session, district_id, begin)
-    baseline, choices = _baseline(history, days, season_length, begin, workers)
+    baseline, choices = _baseline(history, days, season_length, begin, workers, time_limit_s)
     overlay = _overlay(session, district_id, scenario, declared.start, begin, days)
     rows = _combine(baseline, overlay)
     record = ForecastRun(
@@ -106,7 +107,12 @@ def _history(session: Session, district_id: int, begin: date) -> pd.DataFrame:
 
 
 def _baseline(
-    history: pd.DataFrame, days: int, season_length: int, begin: date, workers: int | None
+    history: pd.DataFrame,
+    days: int,
+    season_length: int,
+    begin: date,
+    workers: int | None,
+    time_limit_s: float | None,
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Forecast rows keyed by community and item ids, and the model chosen per series."""
     columns = ["community_id", "item_id", "ds", *ROW_COLUMNS]
@@ -121,6 +127,7 @@ def _baseline(
         freq="D",
         until=pd.Timestamp(begin - timedelta(days=1)),
         workers=workers,
+        time_limit_s=time_limit_s,
     )
     frame = result.forecast.rename(
         columns={

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.errors import InvalidInput
 from optimizer.demand import forecast, forecast_with_choices, intermittent, selection
 
 BANDS = ["yhat-lo-95", "yhat-lo-80", "yhat", "yhat-hi-80", "yhat-hi-95"]
@@ -101,3 +103,38 @@ def test_seasonal_naive_keeps_its_place_unless_clearly_beaten() -> None:
     assert selection._ranked(close)[0] == "seasonal_naive"
     clear = {"seasonal_naive": 1.0, "ets_damped": 0.7, "sarimax": 0.6}
     assert selection._ranked(clear) == ["sarimax", "ets_damped", "seasonal_naive"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_time_limit_answers_in_time_with_seasonal_naive_for_what_it_could_not_fit(
+    workers: int,
+) -> None:
+    import time
+
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2025-01-01", periods=120, freq="D")
+    history = pd.concat(
+        pd.DataFrame(
+            {
+                "unique_id": f"s{k}",
+                "ds": days,
+                "y": 50 + 10 * np.sin(np.arange(120) / 3) + rng.normal(0, 3, 120),
+            }
+        )
+        for k in range(12)
+    )
+    started = time.monotonic()
+    result = forecast_with_choices(history, 14, 7, workers=workers, time_limit_s=0.05)
+    assert time.monotonic() - started < 20
+    assert len(result.forecast) == 12 * 14
+    late = result.choices[result.choices["reason"].str.contains("time limit")]
+    assert len(late) >= 1
+    assert set(late["model"]) == {"seasonal_naive"}
+
+
+def test_a_time_limit_must_be_positive() -> None:
+    history = pd.DataFrame(
+        {"unique_id": "a", "ds": pd.date_range("2025-01-01", periods=30), "y": 1.0}
+    )
+    with pytest.raises(InvalidInput, match="time_limit_s"):
+        forecast_with_choices(history, 7, 7, time_limit_s=0)
