@@ -39,10 +39,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 def _domain_routers() -> list[tuple[APIRouter, str | None]]:
     """Each router with the permission all its routes need (None: the routes say it)."""
-    from api.routers import auth, inventory, ledger, plans, suppliers
+    from api.routers import auth, dispatch, inventory, ledger, plans, suppliers
 
     return [
         (auth.router, None),
+        (dispatch.router, None),
         (inventory.router, None),
         (ledger.router, "read"),
         (plans.router, None),

@@ -40,6 +40,9 @@ from optimizer.plans import service as plans
 from optimizer.plans.schemas import PlanPublic
 from optimizer.routing.travel import Point
 
+#: A line whose source is the community's own receiving depot: nothing to drive.
+AT_DESTINATION = "at_destination"
+
 
 def plan_fingerprint(plan: PlanPublic) -> str:
     """SHA-256 of what routing depends on: the plan's status, revision and every line."""
@@ -93,7 +96,7 @@ def create(
             )
         elif destination == x.depot_id:
             left_out.append(
-                LeftOut(x.depot_id, x.community_id, cargo, "at_destination", "already there")
+                LeftOut(x.depot_id, x.community_id, cargo, AT_DESTINATION, "already there")
             )
         else:
             item = inventory.get_item(session, x.item_id)
@@ -156,7 +159,7 @@ def _store(
             "trips": len(solved.trips),
             "stops": sum(len(t.stops) for t in solved.trips),
             "distance_m": solved.distance_m,
-            "complete": not left_out,
+            "complete": all(x.reason == AT_DESTINATION for x in left_out),
         },
         left_out=[
             {
