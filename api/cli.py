@@ -7,6 +7,7 @@ import typer
 from api.commands import allocate as allocate_commands
 from api.commands import db as db_commands
 from api.commands import demo as demo_commands
+from api.commands import dispatch as dispatch_commands
 from api.commands import forecast as forecast_commands
 from api.commands import inventory as inventory_commands
 from api.commands import ledger as ledger_commands
@@ -23,6 +24,7 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(inventory_commands.app, name="stock")
 app.add_typer(route_commands.app, name="route")
+app.add_typer(dispatch_commands.app, name="dispatch")
 app.add_typer(ledger_commands.app, name="ledger")
 app.add_typer(suppliers_commands.app, name="suppliers")
 app.add_typer(users_commands.users_app, name="users")
