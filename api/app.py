@@ -10,6 +10,7 @@ from api.middleware import DEFAULT_LIMIT, InFlightLimit
 from api.routers import health
 from api.security.deps import require
 from api.security.secrets import load_or_create_secret
+from api.web.app import install as install_web
 from core.db import get_engine
 from core.settings import Settings, get_settings
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router, permission in _domain_routers():
         dependencies = [Depends(require(permission))] if permission else []
         app.include_router(router, dependencies=dependencies)
+    install_web(app)
     return app
 
 

@@ -1,0 +1,183 @@
+"""Depot manager pages: my depots' stock by item and lot, receipts, issues and transfers.
+
+Depot managers see and change only their own depots; coordinators those of their district
+(the same scopes as the API, `api.security.scope`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from api.deps import SessionDep
+from api.security import scope
+from api.security.service import Principal
+from api.web import auth
+from api.web.forms import Outcome, attempt, parse
+from api.web.render import render
+from core.clock import utcnow
+from core.errors import NotPermitted
+from inventory import schemas
+from inventory import service as inventory
+from inventory.models import Depot, Item
+
+router = APIRouter(prefix="/depot")
+
+EXPIRY_WARNING = timedelta(days=30)
+INTS = frozenset({"depot_id", "from_depot_id", "to_depot_id", "item_id", "quantity"})
+KINDS: dict[str, tuple[type[BaseModel], str]] = {
+    "receipt": (schemas.ReceiptCreate, "depot_id"),
+    "issue": (schemas.IssueCreate, "depot_id"),
+    "transfer": (schemas.TransferCreate, "from_depot_id"),
+}
+
+
+def my_depots(session: Session, who: Principal) -> list[Depot]:
+    """The depots the user may change, in code order."""
+    allowed = scope.allowed_depots(session, who)
+    depots = inventory.list_depots(session, who.district_id if who.role == "coordinator" else None)
+    return sorted((d for d in depots if allowed is None or d.id in allowed), key=lambda d: d.code)
+
+
+def chosen_depot(session: Session, who: Principal, depot_id: int | None) -> Depot | None:
+    depots = my_depots(session, who)
+    if depot_id is None:
+        return depots[0] if depots else None
+    scope.check_depot(session, who, depot_id)
+    return inventory.get_depot(session, depot_id)
+
+
+def items_by_id(session: Session) -> dict[int, Item]:
+    return {i.id: i for i in inventory.list_items(session) if i.id is not None}
+
+
+def stock_rows(session: Session, depot_id: int) -> list[dict[str, Any]]:
+    """The depot's lots, by item then expiry, with whether each expires within 30 days."""
+    today = utcnow().date()
+    items = items_by_id(session)
+    rows = []
+    for b in inventory.list_balances(session, depot_ids=[depot_id]):
+        item = items[b.item_id]
+        days_left = (b.expiry_date - today).days if b.expiry_date else None
+        rows.append(
+            {
+                "balance": b,
+                "item": item,
+                "days_left": days_left,
+                "expired": days_left is not None and days_left < 0,
+                "soon": days_left is not None and 0 <= days_left <= EXPIRY_WARNING.days,
+            }
+        )
+    rows.sort(key=lambda r: (r["item"].code, r["balance"].expiry_date or today.max))
+    return rows
+
+
+@router.get("", response_class=HTMLResponse)
+def stock_page(
+    request: Request,
+    session: SessionDep,
+    who: auth.StockPage,
+    depot_id: int | None = None,
+    done: str | None = None,
+) -> Response:
+    depot = chosen_depot(session, who, depot_id)
+    return render(
+        request,
+        "depot_stock.html",
+        {
+            "depots": my_depots(session, who),
+            "depot": depot,
+            "rows": stock_rows(session, depot.id or 0) if depot else [],
+            "done": done if done in (*KINDS, "count", "import") else None,
+        },
+        who=who,
+    )
+
+
+def _movement_page(
+    request: Request,
+    session: Session,
+    who: Principal,
+    depot: Depot,
+    *,
+    kind: str = "receipt",
+    outcome: Outcome[Any] | None = None,
+    values: dict[str, Any] | None = None,
+    done: str | None = None,
+) -> HTMLResponse:
+    outcome = outcome or Outcome()
+    district_depots = [d for d in inventory.list_depots(session, depot.district_id) if d.id]
+    return render(
+        request,
+        "depot_move.html",
+        {
+            "depot": depot,
+            "kind": kind,
+            "items": sorted(items_by_id(session).values(), key=lambda i: i.code),
+            "destinations": [d for d in district_depots if d.id != depot.id],
+            "errors": outcome.errors,
+            "message": outcome.message,
+            "values": values or {},
+            "done": done,
+        },
+        who=who,
+        status_code=outcome.status,
+    )
+
+
+@router.get("/{depot_id}/move", response_class=HTMLResponse)
+def movement_form(
+    request: Request, session: SessionDep, who: auth.StockPage, depot_id: int, kind: str = "receipt"
+) -> Response:
+    depot = chosen_depot(session, who, depot_id)
+    assert depot is not None
+    return _movement_page(request, session, who, depot, kind=kind if kind in KINDS else "receipt")
+
+
+@router.post("/{depot_id}/move/{kind}", response_class=HTMLResponse)
+async def record_movement(
+    request: Request,
+    session: SessionDep,
+    who: auth.StockPage,
+    _csrf: auth.Csrf,
+    depot_id: int,
+    kind: str,
+) -> Response:
+    """Record a receipt, issue or transfer out of this depot; on a problem show the form again."""
+    depot = chosen_depot(session, who, depot_id)
+    if depot is None or kind not in KINDS:
+        raise NotPermitted("Unknown kind of movement.")
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    model, depot_field = KINDS[kind]
+    parsed = parse(model, {**form, depot_field: str(depot_id)}, ints=INTS)
+    outcome: Outcome[Any] = parsed
+    if parsed.result is not None:
+        data = parsed.result
+        if isinstance(data, schemas.TransferCreate):
+            outcome = _in_scope_transfer(session, data)
+        if outcome.ok:
+            outcome = attempt(session, lambda: _apply(session, data, actor=who.username))
+    if not outcome.ok:
+        return _movement_page(request, session, who, depot, kind=kind, outcome=outcome, values=form)
+    return RedirectResponse(f"/web/depot?depot_id={depot_id}&done={kind}", status_code=303)
+
+
+def _in_scope_transfer(session: Session, data: schemas.TransferCreate) -> Outcome[Any]:
+    """Transfers go to another depot of the same district (the service checks it too)."""
+    if data.to_depot_id == data.from_depot_id:
+        return Outcome(errors={"to_depot_id": "Choose another depot."}, status=422)
+    return Outcome()
+
+
+def _apply(session: Session, data: BaseModel, *, actor: str) -> schemas.ActionResult:
+    if isinstance(data, schemas.ReceiptCreate):
+        return inventory.receive(session, data, actor=actor)
+    if isinstance(data, schemas.IssueCreate):
+        return inventory.issue(session, data, actor=actor)
+    assert isinstance(data, schemas.TransferCreate)
+    return inventory.transfer(session, data, actor=actor)
