@@ -25,9 +25,17 @@ def create_web_app(parent: FastAPI) -> FastAPI:
     web.state.token_secret = parent.state.token_secret
     web.dependency_overrides = parent.dependency_overrides  # one swap serves API and pages
     web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    from api.web import pages_depot, pages_home
+    from api.web import (
+        pages_audit,
+        pages_counts,
+        pages_depot,
+        pages_district,
+        pages_home,
+        pages_suppliers,
+    )
 
-    for module in (pages_home, pages_depot):
+    pages = (pages_home, pages_depot, pages_counts, pages_district, pages_suppliers, pages_audit)
+    for module in pages:
         web.include_router(module.router)
     _handlers(web)
     return web

@@ -28,6 +28,7 @@ class Outcome(Generic[R]):
     errors: dict[str, str] = field(default_factory=dict)
     message: str | None = None
     status: int = 200
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -83,4 +84,5 @@ def attempt(session: Session, action: Callable[[], R]) -> Outcome[R]:
             names = [p for p in problem.loc if isinstance(p, str)]
             if names:
                 errors.setdefault(names[-1], problem.msg)
-        return Outcome(errors=errors, message=exc.detail, status=exc.status)
+        problems = [p.as_dict() for p in exc.problems]
+        return Outcome(errors=errors, message=exc.detail, status=exc.status, problems=problems)

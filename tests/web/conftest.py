@@ -65,6 +65,6 @@ def sign_in(client: TestClient, username: str) -> None:
     assert answer.status_code == 303, answer.text
 
 
-def post(client: TestClient, path: str, data: dict[str, Any], page: str = "/web/") -> Any:
+def post(client: TestClient, path: str, data: dict[str, Any], page: str = "/web/audit") -> Any:
     """Submit a form the way the browser does, with the CSRF token of a page."""
     return client.post(path, data={**data, "csrf": csrf_of(client, page)})

@@ -1,0 +1,167 @@
+"""Coordinator pages: the district map by days of supply, alerts, the active scenario and
+its latest forecast with a fan chart, the allocation plan with each community's reason,
+and approving it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from api.deps import SessionDep
+from api.security import scope
+from api.security.service import Principal
+from api.web import auth, district_map
+from api.web.forms import attempt
+from api.web.render import render
+from core.clock import utcnow
+from core.errors import Conflict, InvalidInput
+from inventory import service as inventory
+from optimizer.plans import service as plans
+from suppliers import service as suppliers
+
+router = APIRouter(prefix="/district")
+
+
+def district_of(session: Session, who: Principal) -> int:
+    """The coordinator's district; an administrator sees the first one."""
+    if who.district_id is not None:
+        return who.district_id
+    districts = inventory.list_districts(session)
+    if not districts or districts[0].id is None:
+        raise InvalidInput("There is no district yet.")
+    return districts[0].id
+
+
+def map_points(session: Session, district_id: int, item_id: int | None) -> list[district_map.Point]:
+    """Depots by their own days of supply; communities by the stock of their depots."""
+    depots = inventory.list_depots(session, district_id)
+    on_hand: dict[int, int] = defaultdict(int)
+    used: dict[int, int] = defaultdict(int)
+    window = 30
+    for row in inventory.supply_days(session, district_id, window_days=window):
+        if row.item_id == item_id:
+            on_hand[row.depot_id] += row.on_hand
+            used[row.depot_id] += row.consumed_in_window
+
+    def days(held: int, consumed: int) -> float | None:
+        return held / (consumed / window) if consumed else None
+
+    points = []
+    community_of: dict[int, list[int]] = defaultdict(list)
+    for d in depots:
+        if d.id is None or d.kind == "in_transit":
+            continue
+        if d.community_id is not None:
+            community_of[d.community_id].append(d.id)
+        points.append(
+            district_map.Point(
+                "depot", d.code, d.latitude, d.longitude, days(on_hand[d.id], used[d.id])
+            )
+        )
+    for c in inventory.list_communities(session, district_id):
+        ids = community_of.get(c.id or 0, [])
+        held, consumed = sum(on_hand[i] for i in ids), sum(used[i] for i in ids)
+        points.append(
+            district_map.Point("community", c.code, c.latitude, c.longitude, days(held, consumed))
+        )
+    return points
+
+
+def _map_context(session: Session, district_id: int, item_id: int | None) -> dict[str, Any]:
+    items = sorted(inventory.list_items(session), key=lambda i: i.code)
+    if item_id is None and items:
+        item_id = items[0].id
+    return {
+        "items": items,
+        "item_id": item_id,
+        "map_svg": district_map.svg(
+            map_points(session, district_id, item_id), title="Days of supply"
+        ),
+        "bands": district_map.BANDS,
+        "no_data": district_map.NO_DATA,
+    }
+
+
+def _forecast(session: Session, district_id: int) -> dict[str, Any]:
+    scenario = plans.active_scenario(session, district_id)
+    if scenario is None or scenario.id is None:
+        return {"scenario": None, "run": None}
+    try:
+        run = plans.latest_run(session, district_id, scenario.id)
+    except Conflict:
+        return {"scenario": scenario, "run": None}
+    first = next(iter(plans.rows(session, run.id or 0)), None)
+    chart = None
+    if first is not None:
+        chart = f"/web/district/forecasts/{run.id}/fan-chart.svg?item_id={first.item_id}"
+        if first.community_id is not None:
+            chart += f"&community_id={first.community_id}"
+    return {"scenario": scenario, "run": run, "chart": chart}
+
+
+@router.get("", response_class=HTMLResponse)
+def district_page(
+    request: Request, session: SessionDep, who: auth.PlansPage, item_id: int | None = None
+) -> Response:
+    district_id = district_of(session, who)
+    today = utcnow().date()
+    plan_rows = plans.list_plans(session, district_id)
+    plan = plans.plan_public(session, plan_rows[-1]) if plan_rows else None
+    context = {
+        "district": inventory.get_district(session, district_id),
+        "below": inventory.below_reorder(session, district_id),
+        "expiring": inventory.expiring(session, district_id, within_days=30),
+        "supplier_alerts": suppliers.alerts(session, today=today, within_days=30),
+        "plan": plan,
+        "communities": {c.code: c for c in inventory.list_communities(session, district_id)},
+        **_map_context(session, district_id, item_id),
+        **_forecast(session, district_id),
+    }
+    return render(request, "district.html", context, who=who)
+
+
+@router.get("/map", response_class=HTMLResponse)
+def map_part(
+    request: Request, session: SessionDep, who: auth.PlansPage, item_id: int | None = None
+) -> Response:
+    """The map alone, for the item picker to swap in place."""
+    context = _map_context(session, district_of(session, who), item_id)
+    return render(request, "district_map.html", context, who=who)
+
+
+@router.get("/forecasts/{run_id}/fan-chart.svg")
+def fan_chart(
+    session: SessionDep,
+    who: auth.PlansPage,
+    run_id: int,
+    item_id: int,
+    community_id: int | None = None,
+) -> Response:
+    run = plans.get_run(session, run_id)
+    scope.check_district(who, run.district_id)
+    chart = plans.fan_chart(session, run_id, community_id=community_id, item_id=item_id)
+    return Response(chart.svg, media_type="image/svg+xml")
+
+
+@router.post("/plans/{plan_id}/approve")
+def approve(
+    request: Request, session: SessionDep, who: auth.PlansPage, _csrf: auth.Csrf, plan_id: int
+) -> Response:
+    """Approve the draft plan; a refusal is shown on the page and changes nothing."""
+    scope.check_district(who, plans.get_plan(session, plan_id).district_id)
+    outcome = attempt(
+        session, lambda: plans.approve(session, plan_id, actor=who.username, now=utcnow())
+    )
+    if not outcome.ok:
+        return render(
+            request,
+            "error.html",
+            {"title": "The plan was not approved", "detail": outcome.message or ""},
+            who=who,
+            status_code=outcome.status,
+        )
+    return RedirectResponse("/web/district#plan", status_code=303)
