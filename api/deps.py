@@ -23,10 +23,14 @@ def get_app_engine(request: Request) -> Engine:
 
 
 def get_session(engine: Annotated[Engine, Depends(get_app_engine)]) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back if it raises."""
+    """One transaction per request: committed when the route returns, rolled back if it raises.
+
+    Used with `scope="function"`, so the commit happens before the answer is sent: a failed
+    commit becomes an error answer, never a 201 for a change that was not kept.
+    """
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.deps import SessionDep
 from core.settings import get_settings
 
 runner = CliRunner()
@@ -72,3 +73,32 @@ def test_domain_error_extras_never_replace_the_standard_members() -> None:
     assert answer.json()["status"] == 409
     assert answer.json()["title"] == "Conflict"
     assert answer.json()["hint"] == "kept"
+
+
+def test_the_request_transaction_commits_before_the_answer_is_sent(tmp_path: Path) -> None:
+    """A commit that fails must reach the client as an error, not after a 201."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event, text
+
+    from api import problems
+    from core.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
+
+    @event.listens_for(engine, "commit")
+    def _fail(_conn: object) -> None:
+        raise RuntimeError("disk full")
+
+    app = FastAPI()
+    app.state.engine = engine
+    problems.install(app)
+
+    @app.post("/write", status_code=201)
+    def write(session: SessionDep) -> dict[str, str]:
+        session.execute(text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+        return {"ok": "yes"}
+
+    answer = TestClient(app, raise_server_exceptions=False).post("/write")
+    assert answer.status_code == 500
+    engine.dispose()
