@@ -66,7 +66,7 @@ def parse(model: type[M], raw: Mapping[str, Any], *, ints: frozenset[str]) -> Ou
     try:
         return Outcome(result=model.model_validate(data))
     except ValidationError as exc:
-        errors = {}
+        errors: dict[str, str] = {}
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else "form"
             errors.setdefault(name, _message(error))
@@ -79,7 +79,7 @@ def attempt(session: Session, action: Callable[[], R]) -> Outcome[R]:
         with session.begin_nested():
             return Outcome(result=action())
     except DomainError as exc:
-        errors = {}
+        errors: dict[str, str] = {}
         for problem in exc.problems:
             names = [p for p in problem.loc if isinstance(p, str)]
             if names:

@@ -60,7 +60,7 @@ def stock_rows(session: Session, depot_id: int) -> list[dict[str, Any]]:
     """The depot's lots, by item then expiry, with whether each expires within 30 days."""
     today = utcnow().date()
     items = items_by_id(session)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for b in inventory.list_balances(session, depot_ids=[depot_id]):
         item = items[b.item_id]
         days_left = (b.expiry_date - today).days if b.expiry_date else None

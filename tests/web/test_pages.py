@@ -61,7 +61,9 @@ def test_the_sign_in_cookie_is_secure_httponly_and_lax(
     )
     cookie = answer.headers["set-cookie"].lower()
     assert "relief_session=" in cookie
-    assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    assert "secure" in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
     assert answer.headers["location"] == "/web/audit"
 
 
