@@ -109,9 +109,18 @@ def write_off(
 
 
 def reverse_movement(
-    session: Session, movement_id: int, data: schemas.ReversalCreate, *, actor: str
+    session: Session,
+    movement_id: int,
+    data: schemas.ReversalCreate,
+    *,
+    actor: str,
+    allowed_depots: set[int] | None = None,
 ) -> schemas.ActionResult:
-    return _result(reverse(session, movement_id, actor=actor, reason=data.reason))
+    return _result(
+        reverse(
+            session, movement_id, actor=actor, reason=data.reason, allowed_depots=allowed_depots
+        )
+    )
 
 
 def list_movements(

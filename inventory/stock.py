@@ -21,9 +21,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 
 from core.clock import as_utc, utcnow
-from core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from core.errors import Conflict, FieldProblem, InvalidInput, NotFound, NotPermitted
 from inventory.journal import LotInfo, Op, plan
-from inventory.models import Lot, Movement, StockBalance
+from inventory.models import Depot, Lot, Movement, StockBalance
 
 T = TypeVar("T")
 
@@ -276,11 +276,28 @@ def find_movement(session: Session, movement_id: int) -> Movement:
     return movement
 
 
-def reverse(session: Session, movement_id: int, *, actor: str, reason: str) -> list[Movement]:
-    """Undo a movement with reversing lines; a transfer is undone on both sides together."""
+def reverse(
+    session: Session,
+    movement_id: int,
+    *,
+    actor: str,
+    reason: str,
+    allowed_depots: set[int] | None = None,
+) -> list[Movement]:
+    """Undo a movement with reversing lines; a transfer is undone on both sides together.
+
+    Shipments (dispatch lines, anything in transit) are corrected through their receipt,
+    never reversed here. `allowed_depots` (None: all) must hold every depot the reversal
+    changes, the far side of a transfer included.
+    """
     original = find_movement(session, movement_id)
     if original.kind == "reversal":
         raise Conflict(f"Movement {movement_id} is itself a reversal; record a new movement.")
+    depot = session.get(Depot, original.depot_id)
+    if original.kind == "dispatch" or (depot is not None and depot.kind == "in_transit"):
+        raise Conflict(
+            f"Movement {movement_id} belongs to a shipment; correct it through the receipt."
+        )
     targets = [original]
     if original.kind in ("transfer_out", "transfer_in"):
         twin_kind = "transfer_in" if original.kind == "transfer_out" else "transfer_out"
@@ -301,6 +318,15 @@ def reverse(session: Session, movement_id: int, *, actor: str, reason: str) -> l
             targets.append(twin)
         # Take stock out of the receiving side first: that is the side that can fall short.
         targets.sort(key=lambda m: m.quantity, reverse=True)
+    outside = (
+        sorted({m.depot_id for m in targets} - allowed_depots) if allowed_depots is not None else []
+    )
+    if outside:
+        raise NotPermitted(
+            f"Reversing movement {movement_id} would change depot(s) you may not change."
+        )
+    # Lock before looking for an earlier reversal, so two reversals cannot both pass the check.
+    lock_depot_items(session, {(m.depot_id, m.item_id) for m in targets})
     already = (
         session.execute(
             select(col(Movement.reverses_id)).where(

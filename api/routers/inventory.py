@@ -248,7 +248,13 @@ def reverse(
         key=key,
         scope=who.username,
         payload=_payload(data),
-        action=lambda: service.reverse_movement(session, movement_id, data, actor=who.username),
+        action=lambda: service.reverse_movement(
+            session,
+            movement_id,
+            data,
+            actor=who.username,
+            allowed_depots=scope.allowed_depots(session, who),
+        ),
     )
 
 

@@ -542,3 +542,35 @@ def test_reversals_and_count_steps_follow_the_depot_of_what_they_change(
     assert (
         anonymous_client.post(f"/counts/{count['id']}/cancel", headers=manager).status_code == 403
     )
+
+
+def test_reversing_a_transfer_needs_scope_over_both_depots(
+    anonymous_client: TestClient,
+    client: TestClient,
+    session: Session,
+    d: Small,
+    people: dict[str, str],
+) -> None:
+    client.post(
+        "/movements/receipts",
+        json={"depot_id": d.depot_a_id, "item_id": d.tent_id, "lot_number": "T-1", "quantity": 10},
+    ).raise_for_status()
+    manager = token_for(anonymous_client, "depot_manager")  # depot A only
+    moved = anonymous_client.post(
+        "/movements/transfers",
+        json={
+            "from_depot_id": d.depot_a_id,
+            "to_depot_id": d.depot_b_id,
+            "item_id": d.tent_id,
+            "quantity": 4,
+        },
+        headers=manager,
+    ).json()
+    out_id = next(m["id"] for m in moved["movements"] if m["kind"] == "transfer_out")
+    refused = anonymous_client.post(
+        f"/movements/{out_id}/reversal", json={"reason": "x"}, headers=manager
+    )
+    assert refused.status_code == 403
+    assert {
+        b.depot_id: b.quantity for b in inventory.list_balances(session, item_id=d.tent_id)
+    } == {d.depot_a_id: 6, d.depot_b_id: 4}

@@ -323,3 +323,24 @@ def test_journal_rebuilds_the_balances_exactly(
         },
     )
     assert service.journal_discrepancies(session) == []
+
+
+def test_shipment_lines_are_not_reversed_here(
+    client: TestClient, session: Session, d: Small
+) -> None:
+    from inventory import transit
+
+    lot_id = receive(client, d, 100).json()["movements"][0]["lot_id"]
+    in_transit = transit.transit_depot(session, d.district_id)
+    action = transit.send(
+        session,
+        [transit.TransitMove(d.depot_a_id, d.water_id, lot_id, 30)],
+        transit_depot_id=in_transit.id or 0,
+        actor="test",
+        reference="manifest 1",
+    )
+    for line in service.list_movements(session, action_id=action):
+        answer = client.post(f"/movements/{line.id}/reversal", json={"reason": "oops"})
+        assert answer.status_code == 409, answer.text
+        assert "shipment" in answer.json()["detail"]
+    assert stock(session, d.depot_a_id, d.water_id) == {"W-1": 70}
