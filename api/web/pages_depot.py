@@ -93,7 +93,7 @@ def stock_page(
             "depots": my_depots(session, who),
             "depot": depot,
             "rows": stock_rows(session, depot.id or 0) if depot else [],
-            "done": done if done in (*KINDS, "count", "import") else None,
+            "done": f"Saved: {done}" if done in (*KINDS, "count", "import") else None,
         },
         who=who,
     )

@@ -21,9 +21,9 @@ from sqlmodel import Session
 from api.security import service as users
 from core.settings import Settings
 from inventory import schemas
+from inventory import service as inventory
 from ledger import keys
 from ledger import service as ledger
-from inventory import service as inventory
 from tests.inventory.factories import Small, small_district
 from tests.serve import served
 from tests.web.conftest import PASSWORD
