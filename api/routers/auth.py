@@ -17,7 +17,7 @@ from api.security import service as users
 from api.security.deps import TokenOwner, UserManager
 from api.security.models import ApiToken
 from api.security.secrets import issue_access_token
-from core.errors import NotAuthenticated
+from core.errors import NotAuthenticated, NotPermitted
 
 router = APIRouter(tags=["auth"])
 
@@ -128,6 +128,9 @@ def me(who: TokenOwner) -> Me:
 
 @router.post("/auth/api-tokens", response_model=ApiTokenCreated, status_code=201)
 def create_api_token(data: ApiTokenCreate, session: SessionDep, who: TokenOwner) -> ApiTokenCreated:
+    """A new API token for the signed-in person; a machine's token cannot mint others."""
+    if who.via == "api-token":
+        raise NotPermitted("API tokens are made by a signed-in person, not by another token.")
     user = users.get_user(session, who.username)
     row, token = users.create_api_token(
         session, user, name=data.name, expires_in_days=data.expires_in_days

@@ -108,14 +108,19 @@ def hash_api_token(token: str) -> str:
 
 def load_or_create_secret(path: Path) -> str:
     """The token-signing secret kept in the data folder, created with owner-only permissions."""
-    if path.exists():
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            raise PermissionError(f"{path} must be readable by its owner only (chmod 600)")
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value + "\n")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first: read theirs
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48) + "\n")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise PermissionError(f"{path} must be readable by its owner only (chmod 600)")
+    value = path.read_text().strip()
+    if len(value) < 32:
+        raise PermissionError(f"{path} holds no usable secret (32+ characters); delete it")
     return value

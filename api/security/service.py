@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -115,13 +116,17 @@ def disable_user(session: Session, username: str) -> User:
     user = get_user(session, username)
     user.active = False
     user.token_version += 1
+    _revoke_all_api_tokens(session, user)
+    return user
+
+
+def _revoke_all_api_tokens(session: Session, user: User) -> None:
     session.execute(
-        ApiToken.__table__.update()  # type: ignore[attr-defined]  # SQLModel does not type __table__
-        .where(ApiToken.__table__.c.user_id == user.id, ApiToken.__table__.c.revoked_at.is_(None))  # type: ignore[attr-defined]
+        update(ApiToken)
+        .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
     session.flush()
-    return user
 
 
 def reset_password(session: Session, username: str, password: str) -> User:
@@ -131,6 +136,7 @@ def reset_password(session: Session, username: str, password: str) -> User:
         raise InvalidInput(problem[0].upper() + problem[1:] + ".")
     user.password_hash = secrets.hash_password(password)
     user.token_version += 1
+    _revoke_all_api_tokens(session, user)  # a reset is often a response to a leak
     session.execute(
         delete(LoginThrottle).where(col(LoginThrottle.key) == f"user:{username.lower()}")
     )
@@ -142,14 +148,20 @@ def reset_password(session: Session, username: str, password: str) -> User:
 
 
 def _throttle(session: Session, key: str, now: datetime) -> LoginThrottle:
-    row = session.execute(
-        select(LoginThrottle).where(col(LoginThrottle.key) == key)
-    ).scalar_one_or_none()
-    if row is None:
-        row = LoginThrottle(key=key, window_start=now)
-        session.add(row)
-        session.flush()
-    elif now - row.window_start > WINDOW and (row.locked_until is None or row.locked_until <= now):
+    """The throttle row of `key`, created if new and locked until the transaction ends.
+
+    Parallel sign-ins for one username queue here, so none of their failures is lost.
+    """
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        module.insert(LoginThrottle)
+        .values(key=key, failures=0, window_start=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    row: LoginThrottle = session.execute(
+        select(LoginThrottle).where(col(LoginThrottle.key) == key).with_for_update()
+    ).scalar_one()
+    if now - row.window_start > WINDOW and (row.locked_until is None or row.locked_until <= now):
         row.failures = 0
         row.window_start = now
         row.locked_until = None

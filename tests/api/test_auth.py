@@ -574,3 +574,23 @@ def test_reversing_a_transfer_needs_scope_over_both_depots(
     assert {
         b.depot_id: b.quantity for b in inventory.list_balances(session, item_id=d.tent_id)
     } == {d.depot_a_id: 6, d.depot_b_id: 4}
+
+
+def test_a_password_reset_revokes_api_tokens_and_tokens_cannot_mint_tokens(
+    anonymous_client: TestClient, session: Session, people: dict[str, str]
+) -> None:
+    manager = token_for(anonymous_client, "depot_manager")
+    made = anonymous_client.post("/auth/api-tokens", json={"name": "scale"}, headers=manager).json()
+    machine = {"Authorization": f"Bearer {made['token']}"}
+    minted = anonymous_client.post("/auth/api-tokens", json={"name": "forever"}, headers=machine)
+    assert minted.status_code == 403
+    users.reset_password(session, "depot_manager", "a brand new password")
+    assert anonymous_client.get("/auth/me", headers=machine).status_code == 401
+
+
+def test_an_empty_secret_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "token-secret"
+    path.write_text("\n")
+    path.chmod(0o600)
+    with pytest.raises(PermissionError, match="no usable secret"):
+        load_or_create_secret(path)
