@@ -17,7 +17,7 @@ from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
 from inventory import registry, schemas
 from inventory.journal import Op
-from inventory.models import Item, Lot, Movement, StockBalance, StockCount, StockCountLine
+from inventory.models import Depot, Item, Lot, Movement, StockBalance, StockCount, StockCountLine
 from inventory.rules import variances
 from inventory.stock import LotKey, OpMeta, apply, lock_depot_items, resolve_lots
 
@@ -30,7 +30,13 @@ def _get_count(session: Session, count_id: int) -> StockCount:
 
 
 def _open(session: Session, count_id: int) -> StockCount:
-    count = _get_count(session, count_id)
+    """The count, locked for this transaction (post, cancel and edits cannot interleave)."""
+    count: StockCount | None = session.execute(
+        select(StockCount).where(col(StockCount.id) == count_id).with_for_update()
+    ).scalar_one_or_none()
+    if count is None:
+        raise NotFound(f"Count {count_id} does not exist.")
+    session.refresh(count)  # the locked row, not a copy read before another writer committed
     if count.status != "open":
         raise Conflict(f"Count {count_id} is {count.status}; only an open count can change.")
     return count
@@ -47,6 +53,8 @@ def _book(session: Session, depot_id: int) -> dict[int, int]:
 
 def start(session: Session, data: schemas.CountCreate, *, actor: str) -> schemas.CountPublic:
     depot = registry.get_depot(session, data.depot_id)
+    # Lock the depot row: two counts started at once cannot both find no open count.
+    session.execute(select(col(Depot.id)).where(col(Depot.id) == depot.id).with_for_update())
     already = session.execute(
         select(col(StockCount.id)).where(
             col(StockCount.depot_id) == depot.id,

@@ -70,6 +70,16 @@ def import_movements(
             found.append(
                 _check_depot(depots.get(row.to_depot), row.to_depot, row.line, "to_depot", None)
             )
+            source, destination = depots.get(row.depot), depots.get(row.to_depot)
+            if source and destination and source.district_id != destination.district_id:
+                found.append(
+                    FieldProblem(
+                        ("to_depot",),
+                        f"'{row.to_depot}' is in another district; transfers stay within one",
+                        line=row.line,
+                        column="to_depot",
+                    )
+                )
         item = items.get(row.item)
         if item is None:
             found.append(

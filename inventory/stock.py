@@ -108,7 +108,23 @@ def resolve_lots(
                 .values(list(chunk))
                 .on_conflict_do_nothing(index_elements=["item_id", "lot_number"])
             )
-        found.update(_load_lots(session, set(missing)))
+        created = _load_lots(session, set(missing))
+        # Another writer may have created one of these lots a moment ago with its own expiry.
+        for index, key in enumerate(keys):
+            lot = created.get((key.item_id, key.lot_number))
+            if (
+                lot is not None
+                and key.expiry_date is not None
+                and lot.expiry_date != key.expiry_date
+            ):
+                problems.append(
+                    (
+                        index,
+                        f"lot {key.lot_number} is recorded with expiry {lot.expiry_date}, "
+                        f"not {key.expiry_date}",
+                    )
+                )
+        found.update(created)
     return {key: lot.id for key, lot in found.items() if lot.id is not None}, problems
 
 

@@ -164,3 +164,19 @@ def test_large_imports_are_sent_in_chunks_under_the_bound_value_limit(
     held = {b.lot_number: b.quantity for b in service.list_balances(session)}
     assert len(held) == 37
     assert held["T-36"] == 37
+
+
+def test_an_imported_transfer_cannot_leave_the_district(
+    client: TestClient, session: Session, d: Small
+) -> None:
+    other = small_district(session, suffix="X")
+    del other
+    upload(
+        client, "/imports/movements", "kind,depot,item,lot,quantity\nreceipt,DA,TENT,T-1,10\n"
+    ).raise_for_status()
+    answer = upload(
+        client, "/imports/movements", "kind,depot,item,quantity,to_depot\ntransfer,DA,TENT,3,DAX\n"
+    )
+    assert answer.status_code == 422
+    assert "another district" in answer.text
+    assert {b.depot_code: b.quantity for b in service.list_balances(session)} == {"DA": 10}
