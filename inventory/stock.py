@@ -183,9 +183,20 @@ def apply(
 
     depots = {d for d, _ in pairs}
     items = {i for _, i in pairs}
+    # Only the lots these depots hold (or once held) and the lots the operations name: the
+    # item's whole lot history across the district is not needed to plan a change.
+    held_lots = (
+        select(col(StockBalance.lot_id))
+        .where(col(StockBalance.depot_id).in_(depots), col(StockBalance.item_id).in_(items))
+        .scalar_subquery()
+    )
+    found = list(session.execute(select(Lot).where(col(Lot.id).in_(held_lots))).scalars())
+    named = sorted({op.lot_id for op in ops if op.lot_id is not None} - {lot.id for lot in found})
+    for chunk in _chunks(named, _MAX_BOUND_VALUES):
+        found.extend(session.execute(select(Lot).where(col(Lot.id).in_(chunk))).scalars())
     lots = [
         LotInfo(lot.id, lot.item_id, lot.lot_number, lot.expiry_date)
-        for lot in session.execute(select(Lot).where(col(Lot.item_id).in_(items))).scalars()
+        for lot in found
         if lot.id is not None
     ]
     balance_rows = session.execute(
