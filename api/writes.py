@@ -32,8 +32,12 @@ def run_write(
     payload: bytes,
     action: Callable[[], Any],
     status_code: int = 201,
+    redact: Callable[[Any], Any] | None = None,
 ) -> JSONResponse:
-    """Run `action` once per idempotency key; its result becomes the JSON answer."""
+    """Run `action` once per idempotency key; its result becomes the JSON answer.
+
+    `redact` shapes what is kept for replays (a secret shown once is not stored).
+    """
     if key is None:
         return JSONResponse(jsonable_encoder(action()), status_code=status_code)
     fingerprint = idempotency.fingerprint(request.method, request.url.path, payload)
@@ -49,6 +53,6 @@ def run_write(
         key=key,
         request_fingerprint=fingerprint,
         status_code=status_code,
-        body=body,
+        body=redact(body) if redact else body,
     )
     return JSONResponse(body, status_code=status_code)

@@ -17,6 +17,7 @@ from api.security import service as users
 from api.security.deps import TokenOwner, UserManager
 from api.security.models import ApiToken
 from api.security.secrets import issue_access_token
+from api.writes import IdempotencyKey, run_write
 from core.errors import NotAuthenticated, NotPermitted
 
 router = APIRouter(tags=["auth"])
@@ -127,15 +128,37 @@ def me(who: TokenOwner) -> Me:
 
 
 @router.post("/auth/api-tokens", response_model=ApiTokenCreated, status_code=201)
-def create_api_token(data: ApiTokenCreate, session: SessionDep, who: TokenOwner) -> ApiTokenCreated:
-    """A new API token for the signed-in person; a machine's token cannot mint others."""
+def create_api_token(
+    data: ApiTokenCreate,
+    session: SessionDep,
+    request: Request,
+    who: TokenOwner,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A new API token for the signed-in person; a machine's token cannot mint others.
+
+    A retry with the same Idempotency-Key answers with the token's record but not the token
+    itself: it is shown once and never stored.
+    """
     if who.via == "api-token":
         raise NotPermitted("API tokens are made by a signed-in person, not by another token.")
-    user = users.get_user(session, who.username)
-    row, token = users.create_api_token(
-        session, user, name=data.name, expires_in_days=data.expires_in_days
+
+    def make() -> ApiTokenCreated:
+        user = users.get_user(session, who.username)
+        row, token = users.create_api_token(
+            session, user, name=data.name, expires_in_days=data.expires_in_days
+        )
+        return ApiTokenCreated(**ApiTokenPublic.model_validate(row).model_dump(), token=token)
+
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=data.model_dump_json().encode(),
+        action=make,
+        redact=lambda body: {**body, "token": None},
     )
-    return ApiTokenCreated(**ApiTokenPublic.model_validate(row).model_dump(), token=token)
 
 
 @router.get("/auth/api-tokens", response_model=list[ApiTokenPublic])
@@ -144,15 +167,35 @@ def list_api_tokens(session: SessionDep, who: TokenOwner) -> Sequence[ApiToken]:
 
 
 @router.delete("/auth/api-tokens/{token_id}", response_model=ApiTokenPublic)
-def revoke_api_token(token_id: int, session: SessionDep, who: TokenOwner) -> ApiToken:
+def revoke_api_token(
+    token_id: int,
+    session: SessionDep,
+    who: TokenOwner,
+    key: IdempotencyKey = None,
+) -> ApiToken:
+    """Revoke a token (idempotent by nature: revoking again answers the same record)."""
+    del key  # accepted like on every write; the answer does not depend on it
     owner = None if who.role == "admin" else who.user_id
     return users.revoke_api_token(session, token_id, owner_id=owner)
 
 
 @router.post("/users", response_model=UserPublic, status_code=201)
-def create_user(data: UserCreate, session: SessionDep, who: UserManager) -> UserPublic:
-    user = users.create_user(session, **data.model_dump())
-    return UserPublic.model_validate(user)
+def create_user(
+    data: UserCreate,
+    session: SessionDep,
+    request: Request,
+    who: UserManager,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    # The fingerprint leaves the password out: a fast hash of it must never be stored.
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=data.model_dump_json(exclude={"password"}).encode(),
+        action=lambda: UserPublic.model_validate(users.create_user(session, **data.model_dump())),
+    )
 
 
 @router.get("/users", response_model=list[UserPublic])
@@ -161,5 +204,19 @@ def list_users(session: SessionDep, who: UserManager) -> list[UserPublic]:
 
 
 @router.post("/users/{username}/disable", response_model=UserPublic)
-def disable_user(username: str, session: SessionDep, who: UserManager) -> UserPublic:
-    return UserPublic.model_validate(users.disable_user(session, username))
+def disable_user(
+    username: str,
+    session: SessionDep,
+    request: Request,
+    who: UserManager,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=b"",
+        action=lambda: UserPublic.model_validate(users.disable_user(session, username)),
+        status_code=200,
+    )

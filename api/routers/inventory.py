@@ -15,7 +15,7 @@ from api.security.deps import DistrictCreator, Reader, RegistryWriter, StockWrit
 from api.writes import IdempotencyKey, run_write
 from core.errors import InvalidInput
 from inventory import schemas, service
-from inventory.models import Community, Depot, District, Item, Movement, ReorderLevel
+from inventory.models import Community, Depot, District, Item, Movement
 
 router = APIRouter(tags=["inventory"])
 
@@ -115,10 +115,26 @@ def get_depot(depot_id: int, session: SessionDep, who: Reader) -> Depot:
 
 @router.put("/depots/{depot_id}/reorder-levels", response_model=list[schemas.ReorderLevelPublic])
 def set_reorder_levels(
-    depot_id: int, levels: list[schemas.ReorderLevelSet], session: SessionDep, who: RegistryWriter
-) -> list[ReorderLevel]:
+    depot_id: int,
+    levels: list[schemas.ReorderLevelSet],
+    session: SessionDep,
+    request: Request,
+    who: RegistryWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     scope.check_depot(session, who, depot_id)
-    return service.set_reorder_levels(session, depot_id, levels)
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=b"[" + b",".join(level.model_dump_json().encode() for level in levels) + b"]",
+        action=lambda: [
+            schemas.ReorderLevelPublic.model_validate(row)
+            for row in service.set_reorder_levels(session, depot_id, levels)
+        ],
+        status_code=200,
+    )
 
 
 @router.post("/items", response_model=schemas.ItemPublic, status_code=201)
@@ -323,10 +339,23 @@ def view_count(count_id: int, session: SessionDep, who: Reader) -> schemas.Count
 
 @router.put("/counts/{count_id}/lines", response_model=schemas.CountPublic)
 def enter_count_lines(
-    count_id: int, data: schemas.CountLinesEnter, session: SessionDep, who: StockWriter
-) -> schemas.CountPublic:
+    count_id: int,
+    data: schemas.CountLinesEnter,
+    session: SessionDep,
+    request: Request,
+    who: StockWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     scope.check_depot(session, who, service.view_count(session, count_id).depot_id)
-    return service.enter_count_lines(session, count_id, data.lines, actor=who.username)
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=_payload(data),
+        action=lambda: service.enter_count_lines(session, count_id, data.lines, actor=who.username),
+        status_code=200,
+    )
 
 
 @router.post("/counts/{count_id}/post", response_model=schemas.CountPublic)
@@ -350,9 +379,23 @@ def post_count(
 
 
 @router.post("/counts/{count_id}/cancel", response_model=schemas.CountPublic)
-def cancel_count(count_id: int, session: SessionDep, who: StockWriter) -> schemas.CountPublic:
+def cancel_count(
+    count_id: int,
+    session: SessionDep,
+    request: Request,
+    who: StockWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     scope.check_depot(session, who, service.view_count(session, count_id).depot_id)
-    return service.cancel_count(session, count_id, actor=who.username)
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=b"",
+        action=lambda: service.cancel_count(session, count_id, actor=who.username),
+        status_code=200,
+    )
 
 
 # --- spreadsheets -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from api.writes import IdempotencyKey, run_write
 from core.clock import utcnow
 from core.errors import FieldProblem, InvalidInput
 from suppliers import schemas, service
-from suppliers.models import AgreementContract, SpotCheck, Supplier, SupplierDocument, SupplierItem
+from suppliers.models import AgreementContract, SpotCheck, Supplier, SupplierDocument
 
 router = APIRouter(tags=["suppliers"])
 
@@ -108,10 +108,22 @@ def alerts(
 
 
 @router.post("/suppliers/sweep", response_model=schemas.SweepResult)
-def sweep(session: SessionDep, signer: LedgerSignerDep, who: SupplierWriter) -> schemas.SweepResult:
+def sweep(
+    session: SessionDep,
+    signer: LedgerSignerDep,
+    request: Request,
+    who: SupplierWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     """Record 'expired' for every qualified supplier whose required document lapsed."""
-    done = service.sweep(session, signer, actor=who.username)
-    return schemas.SweepResult(expired=[service.decision_public(d) for d in done])
+
+    def run() -> schemas.SweepResult:
+        done = service.sweep(session, signer, actor=who.username)
+        return schemas.SweepResult(expired=[service.decision_public(d) for d in done])
+
+    return run_write(
+        session, request, key=key, scope=who.username, payload=b"", action=run, status_code=200
+    )
 
 
 @router.get("/suppliers/{supplier_id}", response_model=schemas.SupplierPublic)
@@ -124,10 +136,23 @@ def set_offers(
     supplier_id: int,
     data: list[schemas.OfferSet],
     session: SessionDep,
+    request: Request,
     who: SupplierWriter,
-) -> Sequence[SupplierItem]:
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     """Replace what the supplier offers: per item, daily capacity, lead time and price."""
-    return service.set_offers(session, supplier_id, data)
+    return run_write(
+        session,
+        request,
+        key=key,
+        scope=who.username,
+        payload=b"[" + b",".join(offer.model_dump_json().encode() for offer in data) + b"]",
+        action=lambda: [
+            schemas.OfferPublic.model_validate(row)
+            for row in service.set_offers(session, supplier_id, data)
+        ],
+        status_code=200,
+    )
 
 
 # --- documents and decisions --------------------------------------------------------------

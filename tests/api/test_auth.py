@@ -594,3 +594,30 @@ def test_an_empty_secret_file_is_refused(tmp_path: Path) -> None:
     path.chmod(0o600)
     with pytest.raises(PermissionError, match="no usable secret"):
         load_or_create_secret(path)
+
+
+def test_every_write_route_accepts_an_idempotency_key(anonymous_client: TestClient) -> None:
+    spec = anonymous_client.app.openapi()  # type: ignore[attr-defined]
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if method in ("post", "put", "patch", "delete")
+        and path != "/auth/token"  # signing in changes nothing but the throttle
+        and "idempotency-key" not in {p["name"].lower() for p in operation.get("parameters", [])}
+    ]
+    assert missing == []
+
+
+def test_a_replayed_token_creation_does_not_hand_out_the_token_again(
+    anonymous_client: TestClient, people: dict[str, str]
+) -> None:
+    manager = {**token_for(anonymous_client, "depot_manager"), "Idempotency-Key": "tok-1"}
+    first = anonymous_client.post("/auth/api-tokens", json={"name": "scale"}, headers=manager)
+    again = anonymous_client.post("/auth/api-tokens", json={"name": "scale"}, headers=manager)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["token"].startswith("rr_")
+    assert again.json()["token"] is None
+    assert again.json()["id"] == first.json()["id"]
+    listed = anonymous_client.get("/auth/api-tokens", headers=manager).json()
+    assert len(listed) == 1
