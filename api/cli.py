@@ -34,6 +34,42 @@ app.command("allocate")(allocate_commands.allocate)
 app.command("forecast")(forecast_commands.forecast)
 app.add_typer(forecast_commands.plan_app, name="plan")
 
+# Commands that read or write the database refuse to run on an older schema.
+NEEDS_CURRENT_SCHEMA = {
+    "stock",
+    "dispatch",
+    "suppliers",
+    "users",
+    "tokens",
+    "forecast",
+    "plan",
+    "serve",
+}
+
+
+@app.callback()
+def _schema_check(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand not in NEEDS_CURRENT_SCHEMA or ctx.resilient_parsing:
+        return
+    from sqlalchemy.exc import OperationalError
+
+    import migrations
+    from core.settings import get_settings
+
+    url = get_settings().resolved_database_url
+    try:
+        behind = migrations.behind(url)
+    except OperationalError as exc:
+        typer.echo(f"Cannot reach the database: {str(exc.orig).strip()}", err=True)
+        raise typer.Exit(2) from exc
+    if behind:
+        typer.echo(
+            "The database is not at the newest schema: run `relief db upgrade` first "
+            "(or `make demo` for the demo district).",
+            err=True,
+        )
+        raise typer.Exit(2)
+
 
 @app.command()
 def serve(

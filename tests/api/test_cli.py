@@ -102,3 +102,12 @@ def test_the_request_transaction_commits_before_the_answer_is_sent(tmp_path: Pat
     answer = TestClient(app, raise_server_exceptions=False).post("/write")
     assert answer.status_code == 500
     engine.dispose()
+
+
+def test_commands_refuse_a_database_that_is_not_migrated(data_dir: Path) -> None:
+    refused = runner.invoke(app, ["stock", "check"])
+    assert refused.exit_code == 2
+    assert "relief db upgrade" in refused.output
+    assert not (data_dir / "relief.db").exists()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["stock", "check"]).exit_code == 0
