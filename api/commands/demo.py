@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 import migrations
+from api.commands import demo_cycle
 from api.security.secrets import load_or_create_secret
 from core.clock import utcnow
 from core.db import get_engine, session_scope
@@ -19,7 +20,8 @@ console = Console()
 
 
 def demo() -> None:
-    """Create the database, load the catalogue and the demo flood district, print a summary."""
+    """Create the database, load the catalogue and the demo flood district, print a summary,
+    then run the whole cycle on it once (see `api.commands.demo_cycle`)."""
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
@@ -54,9 +56,12 @@ def demo() -> None:
     )
     with session_scope(engine) as session:
         _summary(session)
+    console.rule("The cycle: history, suppliers, flood, forecast, plan, routes, receipts, ledger")
+    demo_cycle.run(engine, settings, signer, console)
     console.print(
-        "\nServe the API on this data with [bold]relief serve[/bold] "
-        "(or [bold]make serve[/bold]); OpenAPI docs at http://127.0.0.1:8000/docs"
+        "\nServe the web pages and the API on this data with [bold]relief serve[/bold] "
+        "(or [bold]make serve[/bold]); pages at http://127.0.0.1:8000/web, "
+        "OpenAPI docs at http://127.0.0.1:8000/docs"
     )
 
 

@@ -1,0 +1,101 @@
+"""`relief demo` runs the whole cycle once: dispatches arrive, the journal and the ledger
+check out, the report is written; a second run changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session, SQLModel, col
+from typer.testing import CliRunner
+
+from api.cli import app
+from core.db import get_engine, session_scope
+from core.settings import get_settings
+from inventory import service as inventory
+from inventory.models import Movement, StockBalance
+from ledger.keys import load_or_create
+from ledger.models import LedgerEntry
+from ledger.verify import verify_export
+from optimizer.dispatch.models import Manifest, ManifestLine, Vehicle
+from optimizer.plans.models import AllocationPlanRow, DeclaredScenario, ForecastRun
+from suppliers.models import AgreementContract, QualificationDecision, Supplier
+
+runner = CliRunner()
+
+COUNTED: list[type[SQLModel]] = [
+    Movement,
+    LedgerEntry,
+    Supplier,
+    QualificationDecision,
+    AgreementContract,
+    DeclaredScenario,
+    ForecastRun,
+    AllocationPlanRow,
+    Vehicle,
+    Manifest,
+]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("RELIEF_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def _state(session: Session) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        m.__name__: session.execute(select(func.count()).select_from(m)).scalar_one()
+        for m in COUNTED
+    }
+    balances = session.execute(select(StockBalance)).scalars().all()
+    out["balances"] = sorted((b.depot_id, b.lot_id, b.quantity) for b in balances)
+    return out
+
+
+@pytest.mark.slow
+def test_demo_runs_the_whole_cycle_once(data_dir: Path) -> None:
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "relief ledger verify" in first.output
+    assert "http://127.0.0.1:8000/web" in first.output
+
+    settings = get_settings()
+    engine = get_engine(settings.resolved_database_url)
+    with session_scope(engine) as session:
+        manifests = session.execute(select(Manifest)).scalars().all()
+        assert manifests
+        assert {m.status for m in manifests} == {"received"}
+        outcomes = session.execute(select(col(ManifestLine.outcome))).scalars().all()
+        assert None not in outcomes
+        assert {"short", "damaged"} <= set(outcomes)
+        write_offs = session.execute(
+            select(func.count()).where(col(Movement.kind) == "write_off")
+        ).scalar_one()
+        assert write_offs >= 2
+        assert inventory.journal_discrepancies(session) == []
+        assert len(session.execute(select(Supplier)).scalars().all()) == 8
+        before = _state(session)
+
+    key = load_or_create(settings.resolved_ledger_key_file, settings.ledger_origin).verifier_key
+    export = data_dir / "ledger.jsonl"
+    with export.open("rb") as lines:
+        report = verify_export(lines, key, workers=1)
+    assert report.ok, report.reason
+    assert report.entries == before["LedgerEntry"]
+    page = (data_dir / "report.html").read_text(encoding="utf-8")
+    assert page.count("<svg") >= 3
+    files = {p.name: p.read_bytes() for p in (export, data_dir / "report.html")}
+
+    again = runner.invoke(app, ["demo"])
+    assert again.exit_code == 0, again.output
+    assert "already ran" in again.output
+    with session_scope(engine) as session:
+        assert _state(session) == before
+    assert {p.name: p.read_bytes() for p in (export, data_dir / "report.html")} == files
