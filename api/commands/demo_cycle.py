@@ -36,7 +36,13 @@ from ledger import service as ledger
 from ledger.keys import LogSigner
 from ledger.verify import verify_export
 from optimizer.dispatch import service as dispatch
-from optimizer.dispatch.schemas import ReceiptCreate, ReceiptLine, RoutesCreate, VehicleCreate
+from optimizer.dispatch.schemas import (
+    ReceiptCreate,
+    ReceiptLine,
+    RoutesCreate,
+    TripPublic,
+    VehicleCreate,
+)
 from optimizer.plans import service as plans
 from optimizer.plans.schemas import PlanCreate, PlanPublic
 from suppliers import schemas as supplier_schemas
@@ -330,7 +336,7 @@ def _route(
     )
 
 
-def _trips(session: Session, route_plan_id: int) -> list[Any]:
+def _trips(session: Session, route_plan_id: int) -> list[TripPublic]:
     return dispatch.routes_public(session, dispatch.get_routes(session, route_plan_id)).trips
 
 
