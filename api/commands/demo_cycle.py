@@ -11,7 +11,6 @@ completely or not at all; the declared scenario's origin marks that it ran, and 
 
 from __future__ import annotations
 
-import io
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,12 +19,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from jinja2 import Environment
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from api.commands.demo_report import coverage_rows, coverage_svg, render
 from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings
@@ -399,37 +398,6 @@ def _verify(export_file: Path, key: str) -> str:
     return f"ledger verified offline: {report.entries} entries, hashes, signatures and root"
 
 
-#: The report page. The SVGs are drawn by our own code (matplotlib, the dispatch map), so
-#: they are inserted as they are; every other value is escaped.
-REPORT = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>{{ district }} · demo cycle report</title>
-<style>
-body { font: 18px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
-h1, h2 { line-height: 1.2; } figure { margin: 1rem 0; } svg { max-width: 100%; height: auto; }
-table { border-collapse: collapse; } td, th { padding: .2rem .6rem; border-bottom: 1px solid #ccc; }
-</style></head><body>
-<h1>{{ district }}: the demo cycle</h1>
-<p>Scenario: {{ scenario }}. Plan {{ plan.id }} ({{ plan.status }}) delivers
-{{ "{:,}".format(plan.summary.get("delivered", 0)) }} of
-{{ "{:,}".format(plan.summary.get("demanded", 0)) }} units demanded
-within {{ plan.deadline_h }} h.</p>
-<h2>Coverage by community, before and after the plan</h2>
-<p>Before: the share of each community's demand its own depot already holds.
-After: the share the approved plan delivers.</p>
-<figure>{{ coverage|safe }}</figure>
-<h2>Forecast: {{ fan_title }}</h2>
-<figure>{{ fan|safe }}</figure>
-<h2>Routes</h2>
-{% for m in maps %}
-<figure>{{ m|safe }}<figcaption>Trip {{ loop.index }}</figcaption></figure>
-{% endfor %}
-<h2>Receipts</h2>
-<ul>{% for w in written_off %}<li>{{ w }}</li>{% endfor %}</ul>
-</body></html>
-"""
-
-
 def _report(engine: Engine, district_id: int, outcome: Outcome, target: Path) -> str:
     assert outcome.plan is not None
     with session_scope(engine) as session:
@@ -442,65 +410,15 @@ def _report(engine: Engine, district_id: int, outcome: Outcome, target: Path) ->
             if d.kind == "community_depot"
         }
     coverage = coverage_rows(outcome.plan, receiving)
-    html = (
-        Environment(autoescape=True)
-        .from_string(REPORT)
-        .render(
-            district=f"{district.name_zh} · {district.name_en}",
-            scenario=scenario.name,
-            plan=outcome.plan,
-            coverage=_coverage_svg(coverage, names),
-            fan=outcome.fan_svg,
-            fan_title=outcome.fan_title,
-            maps=outcome.maps,
-            written_off=outcome.written_off,
-        )
+    html = render(
+        district=f"{district.name_zh} · {district.name_en}",
+        scenario=scenario.name,
+        plan=outcome.plan,
+        coverage=coverage_svg(coverage, names),
+        fan=outcome.fan_svg,
+        fan_title=outcome.fan_title,
+        maps=outcome.maps,
+        written_off=outcome.written_off,
     )
     target.write_text(html, encoding="utf-8")
     return f"report with {2 + len(outcome.maps)} charts written to {target}"
-
-
-def coverage_rows(
-    plan: PlanPublic, receiving: dict[int | None, int | None]
-) -> dict[int, tuple[float, float]]:
-    """Per community: (before, after) as shares of its demand. Before counts only the plan's
-    lines from the community's own depot (stock already there); after counts every line."""
-    demanded: dict[int, int] = defaultdict(int)
-    delivered: dict[int, int] = defaultdict(int)
-    for f in plan.fills:
-        demanded[f.community_id] += f.demanded
-        delivered[f.community_id] += f.delivered
-    local: dict[int, int] = defaultdict(int)
-    for x in plan.lines:
-        if x.depot_id is not None and receiving.get(x.community_id) == x.depot_id:
-            local[x.community_id] += x.quantity
-    return {
-        c: (local[c] / total, delivered[c] / total)
-        for c, total in sorted(demanded.items())
-        if total > 0
-    }
-
-
-def _coverage_svg(rows: dict[int, tuple[float, float]], names: dict[int | None, str]) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    labels = [names.get(c, str(c)) for c in rows]
-    before = [100 * b for b, _ in rows.values()]
-    after = [100 * a for _, a in rows.values()]
-    positions = range(len(labels))
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(labels) + 1.5))
-    ax.barh([p + 0.2 for p in positions], before, height=0.4, label="before", color="#999")
-    ax.barh([p - 0.2 for p in positions], after, height=0.4, label="after", color="#1565c0")
-    ax.set_yticks(list(positions), labels)
-    ax.set_xlabel("share of demand covered (%)")
-    ax.set_xlim(0, 100)
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    out = io.StringIO()
-    fig.savefig(out, format="svg")
-    plt.close(fig)
-    svg = out.getvalue()
-    return svg[svg.index("<svg") :]
