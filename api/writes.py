@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
-from fastapi import Header, Request
+from fastapi import Header, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from core import idempotency
+from core.errors import InvalidInput
 
 IdempotencyKey = Annotated[
     str | None,
@@ -56,3 +58,20 @@ def run_write(
         body=redact(body) if redact else body,
     )
     return JSONResponse(body, status_code=status_code)
+
+
+def payload_of(body: BaseModel | Sequence[BaseModel] | None = None) -> bytes:
+    """The bytes that identify a request's body for its idempotency fingerprint."""
+    if body is None:
+        return b""
+    if isinstance(body, BaseModel):
+        return body.model_dump_json().encode()
+    return b"[" + b",".join(item.model_dump_json().encode() for item in body) + b"]"
+
+
+async def read_upload(upload: UploadFile, limit: int) -> bytes:
+    """An uploaded file's bytes, refused when larger than `limit` (read no further)."""
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(f"The file is larger than the limit of {limit} bytes.")
+    return data

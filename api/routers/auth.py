@@ -17,7 +17,7 @@ from api.security import service as users
 from api.security.deps import TokenOwner, UserManager
 from api.security.models import ApiToken
 from api.security.secrets import issue_access_token
-from api.writes import IdempotencyKey, run_write
+from api.writes import IdempotencyKey, payload_of, run_write
 from core.errors import NotAuthenticated, NotPermitted
 
 router = APIRouter(tags=["auth"])
@@ -155,7 +155,7 @@ def create_api_token(
         request,
         key=key,
         scope=who.username,
-        payload=data.model_dump_json().encode(),
+        payload=payload_of(data),
         action=make,
         redact=lambda body: {**body, "token": None},
     )

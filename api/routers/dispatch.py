@@ -15,13 +15,12 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel
 
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
 from api.security import scope
 from api.security.deps import PlanWriter, Reader, StockWriter
-from api.writes import IdempotencyKey, run_write
+from api.writes import IdempotencyKey, payload_of, run_write
 from core.clock import utcnow
 from core.errors import InvalidInput
 from inventory import service as inventory
@@ -30,10 +29,6 @@ from optimizer.dispatch.models import Vehicle
 from optimizer.plans import service as plans
 
 router = APIRouter(tags=["dispatch"])
-
-
-def _payload(model: BaseModel | None = None) -> bytes:
-    return model.model_dump_json().encode() if model is not None else b""
 
 
 # --- vehicles -----------------------------------------------------------------------------
@@ -58,7 +53,7 @@ def create_vehicle(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: schemas.VehiclePublic.model_validate(
             service.create_vehicle(session, district_id, data)
         ),
@@ -87,7 +82,7 @@ def update_vehicle(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         status_code=200,
         action=lambda: schemas.VehiclePublic.model_validate(
             service.update_vehicle(session, vehicle_id, data)
@@ -116,7 +111,7 @@ def create_routes(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: service.routes_public(
             session,
             service.create_routes(
@@ -208,7 +203,7 @@ def receive(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         status_code=200,
         action=lambda: service.manifest_public(
             session,

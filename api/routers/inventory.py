@@ -7,23 +7,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 
 from api.deps import SessionDep, SettingsDep
 from api.security import scope
 from api.security.deps import DistrictCreator, Reader, RegistryWriter, StockWriter
-from api.writes import IdempotencyKey, run_write
-from core.errors import InvalidInput
+from api.writes import IdempotencyKey, payload_of, read_upload, run_write
 from inventory import schemas, service
 from inventory.models import Community, Depot, District, Item, Movement
 
 router = APIRouter(tags=["inventory"])
 
 Limit = Annotated[int, Query(ge=1, le=1000)]
-
-
-def _payload(model: BaseModel) -> bytes:
-    return model.model_dump_json().encode()
 
 
 # --- registry -----------------------------------------------------------------------------
@@ -42,7 +36,7 @@ def create_district(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: schemas.DistrictPublic.model_validate(
             service.create_district(session, data)
         ),
@@ -68,7 +62,7 @@ def create_community(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: schemas.CommunityPublic.model_validate(
             service.create_community(session, data)
         ),
@@ -96,7 +90,7 @@ def create_depot(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: schemas.DepotPublic.model_validate(service.create_depot(session, data)),
     )
 
@@ -128,7 +122,7 @@ def set_reorder_levels(
         request,
         key=key,
         scope=who.username,
-        payload=b"[" + b",".join(level.model_dump_json().encode() for level in levels) + b"]",
+        payload=payload_of(levels),
         action=lambda: [
             schemas.ReorderLevelPublic.model_validate(row)
             for row in service.set_reorder_levels(session, depot_id, levels)
@@ -150,7 +144,7 @@ def create_item(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: schemas.ItemPublic.model_validate(service.create_item(session, data)),
     )
 
@@ -184,7 +178,7 @@ def receive(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: service.receive(session, data, actor=who.username),
     )
 
@@ -203,7 +197,7 @@ def issue(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: service.issue(session, data, actor=who.username),
     )
 
@@ -222,7 +216,7 @@ def transfer(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: service.transfer(session, data, actor=who.username),
     )
 
@@ -241,7 +235,7 @@ def write_off(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: service.write_off(session, data, actor=who.username),
     )
 
@@ -263,7 +257,7 @@ def reverse(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: service.reverse_movement(
             session,
             movement_id,
@@ -327,7 +321,7 @@ def start_count(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: service.start_count(session, data, actor=who.username),
     )
 
@@ -352,7 +346,7 @@ def enter_count_lines(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: service.enter_count_lines(session, count_id, data.lines, actor=who.username),
         status_code=200,
     )
@@ -401,13 +395,6 @@ def cancel_count(
 # --- spreadsheets -------------------------------------------------------------------------
 
 
-async def _read_upload(upload: UploadFile, limit: int) -> bytes:
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInput(f"The file is larger than the limit of {limit} bytes.")
-    return data
-
-
 @router.post("/imports/movements", response_model=schemas.ImportResult, status_code=201)
 async def import_movements(
     session: SessionDep,
@@ -417,7 +404,7 @@ async def import_movements(
     file: Annotated[UploadFile, File(description="CSV or XLSX; columns in the README")],
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    data = await _read_upload(file, settings.import_max_bytes)
+    data = await read_upload(file, settings.import_max_bytes)
     return await _run_in_thread(
         lambda: run_write(
             session,
@@ -446,7 +433,7 @@ async def import_count(
     file: Annotated[UploadFile, File(description="CSV or XLSX count sheet")],
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    data = await _read_upload(file, settings.import_max_bytes)
+    data = await read_upload(file, settings.import_max_bytes)
     return await _run_in_thread(
         lambda: run_write(
             session,

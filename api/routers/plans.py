@@ -14,12 +14,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 
 from api.deps import SessionDep, SettingsDep
 from api.security import scope
 from api.security.deps import PlanWriter, Reader
-from api.writes import IdempotencyKey, run_write
+from api.writes import IdempotencyKey, payload_of, run_write
 from core.clock import utcnow
 from core.errors import InvalidInput
 from inventory import service as inventory
@@ -27,10 +26,6 @@ from optimizer.plans import schemas, service
 from optimizer.plans.models import DeclaredScenario, ForecastRow, ForecastRun
 
 router = APIRouter(tags=["plans"])
-
-
-def _payload(model: BaseModel) -> bytes:
-    return model.model_dump_json().encode()
 
 
 def _district_in_scope(session: SessionDep, who: PlanWriter, district_id: int) -> None:
@@ -81,7 +76,7 @@ def declare_scenario(
         return schemas.ScenarioPublic.model_validate(row)
 
     return run_write(
-        session, request, key=key, scope=who.username, payload=_payload(data), action=act
+        session, request, key=key, scope=who.username, payload=payload_of(data), action=act
     )
 
 
@@ -189,7 +184,7 @@ def run_forecast(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: schemas.ForecastRunPublic.model_validate(
             service.run_forecast(
                 session,
@@ -284,7 +279,7 @@ def create_plan(
         return service.plan_public(session, plan)
 
     return run_write(
-        session, request, key=key, scope=who.username, payload=_payload(data), action=act
+        session, request, key=key, scope=who.username, payload=payload_of(data), action=act
     )
 
 
@@ -319,7 +314,7 @@ def update_line(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         status_code=200,
         action=lambda: service.plan_public(
             session, service.update_line(session, plan_id, line_id, data)

@@ -14,22 +14,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
 from api.security.deps import Reader, SupplierWriter
-from api.writes import IdempotencyKey, run_write
+from api.writes import IdempotencyKey, payload_of, read_upload, run_write
 from core.clock import utcnow
 from core.errors import FieldProblem, InvalidInput
 from suppliers import schemas, service
 from suppliers.models import AgreementContract, SpotCheck, Supplier, SupplierDocument
 
 router = APIRouter(tags=["suppliers"])
-
-
-def _payload(model: BaseModel) -> bytes:
-    return model.model_dump_json().encode()
 
 
 def load_supplier(supplier_id: int, session: SessionDep) -> Supplier:
@@ -60,7 +56,7 @@ def create_supplier(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: service.supplier_public(
             session, service.create_supplier(session, data), utcnow().date()
         ),
@@ -146,7 +142,7 @@ def set_offers(
         request,
         key=key,
         scope=who.username,
-        payload=b"[" + b",".join(offer.model_dump_json().encode() for offer in data) + b"]",
+        payload=payload_of(data),
         action=lambda: [
             schemas.OfferPublic.model_validate(row)
             for row in service.set_offers(session, supplier_id, data)
@@ -156,13 +152,6 @@ def set_offers(
 
 
 # --- documents and decisions --------------------------------------------------------------
-
-
-async def _read_upload(upload: UploadFile, limit: int) -> bytes:
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInput(f"The file is larger than the limit of {limit} bytes.")
-    return data
 
 
 @router.post(
@@ -185,7 +174,7 @@ async def upload_document(
     """Store the file under its SHA-256 and record what it is; the answer carries the hash."""
     from starlette.concurrency import run_in_threadpool
 
-    content = await _read_upload(file, settings.import_max_bytes)
+    content = await read_upload(file, settings.import_max_bytes)
     try:
         meta = schemas.DocumentMeta(
             kind=kind, issuer=issuer, number=number, valid_from=valid_from, valid_until=valid_until
@@ -193,7 +182,7 @@ async def upload_document(
     except ValidationError as exc:
         problems = [FieldProblem(("body", *e["loc"]), e["msg"]) for e in exc.errors()]
         raise InvalidInput("The document's description is not valid.", problems=problems) from exc
-    fingerprint = _payload(meta) + hashlib.sha256(content).hexdigest().encode()
+    fingerprint = payload_of(meta) + hashlib.sha256(content).hexdigest().encode()
 
     def work() -> JSONResponse:
         return run_write(
@@ -244,7 +233,7 @@ def decide(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: service.decision_public(
             service.decide(session, signer, supplier_id, data, actor=who.username)
         ),
@@ -277,7 +266,7 @@ def record_delivery(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: schemas.DeliveryPublic.model_validate(
             service.record_delivery(session, supplier_id, data, actor=who.username)
         ),
@@ -306,7 +295,7 @@ def create_contract(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: schemas.ContractPublic.model_validate(
             service.create_contract(session, data, actor=who.username)
         ),
@@ -351,7 +340,7 @@ def record_spot_check(
         request,
         key=key,
         scope=who.username,
-        payload=_payload(data),
+        payload=payload_of(data),
         action=lambda: schemas.SpotCheckPublic.model_validate(
             service.record_spot_check(session, signer, contract_id, data, actor=who.username)
         ),
