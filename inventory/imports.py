@@ -119,9 +119,9 @@ def import_movements(
     others = [i for i, r in enumerate(with_lots) if r.kind != "receipt"]
     # Receipts create their lots, but only once every row is known to be good; before that,
     # only a clash with a recorded expiry date is a problem.
-    lot_ids, lot_problems = resolve_lots(session, [keys[i] for i in receipts], create=not problems)
-    if problems:
-        lot_problems = [(i, msg) for i, msg in lot_problems if "not known" not in msg]
+    lot_ids, lot_problems = resolve_lots(
+        session, [keys[i] for i in receipts], create=not problems, unknown_ok=True
+    )
     for index, msg in lot_problems:
         row = with_lots[receipts[index]]
         problems.append(FieldProblem(("lot",), msg, line=row.line, column="lot"))

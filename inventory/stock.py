@@ -62,12 +62,13 @@ def lock_depot_items(session: Session, pairs: Iterable[tuple[int, int]]) -> None
 
 
 def resolve_lots(
-    session: Session, keys: Sequence[LotKey], *, create: bool
+    session: Session, keys: Sequence[LotKey], *, create: bool, unknown_ok: bool = False
 ) -> tuple[dict[tuple[int, str], int], list[tuple[int, str]]]:
     """Map (item_id, lot_number) → lot id, creating missing lots when `create`.
 
     Returns the map and the problems found, by index into `keys`: a lot number already
-    known with another expiry date, or (when not creating) a lot that is not known.
+    known with another expiry date, or (when not creating, unless `unknown_ok`) a lot that
+    is not known.
     Nothing is created when any key has a problem.
     """
     wanted = {(k.item_id, k.lot_number) for k in keys}
@@ -79,7 +80,7 @@ def resolve_lots(
         if lot is None:
             if create:
                 missing.setdefault((key.item_id, key.lot_number), key)
-            else:
+            elif not unknown_ok:
                 problems.append((index, f"lot {key.lot_number} is not known for this item"))
         elif key.expiry_date is not None and lot.expiry_date != key.expiry_date:
             problems.append(
