@@ -6,7 +6,14 @@ biggest of those vehicles is packed, in whole units, into several stops at the s
 that every stop is exactly a list of (plan line, lot, quantity) and the solver never splits
 one. Stops of communities with priority demand carry the solver's priority penalty. Whatever
 cannot go is listed with the reason: no vehicle at the source, a unit larger than any
-vehicle, or the solver's own reason (fleet capacity, shift time, time limit).
+vehicle, or the solver's own reason (a stop no vehicle reaches by the deadline, fleet
+capacity, shift time, time limit).
+
+Travel comes from `DispatchProblem.travel` (the district's table, OSRM or an estimate, as
+`optimizer.dispatch.travel.choose` picked it); without it, great circle × the road factor.
+When the travel data has durations they are the driving times and the vehicles' speed does
+not apply. `deadline_s` (seconds after departure) gives every stop a time window that ends
+then: a stop that no vehicle can reach by the deadline is left out as `window_unreachable`.
 """
 
 from __future__ import annotations
@@ -15,7 +22,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from optimizer.routing import Depot, RoutingProblem, Stop, Vehicle, solve
+from optimizer.dispatch.travel import Place, Travel
+from optimizer.routing import Depot, DropReason, RoutingProblem, Stop, TimeWindow, Vehicle, solve
+from optimizer.routing.model import IntMatrix
 from optimizer.routing.travel import Point, road_distances, speed_m_per_s
 
 #: Minutes to unload at a stop when nothing else is known.
@@ -58,6 +67,10 @@ class DispatchProblem:
     communities: Mapping[int, Point]
     priority_communities: frozenset[int] = frozenset()
     service_minutes: int = SERVICE_MINUTES
+    travel: Travel | None = None
+    """Matrices over the problem's places; None: great circle × road factor, vehicle speed."""
+    deadline_s: int | None = None
+    """Latest start of unloading at any stop, in seconds after departure."""
 
 
 @dataclass(frozen=True)
@@ -217,8 +230,9 @@ def _route_source(
         return [], left_out
     depot_ids = [source, *sorted({v.end_depot_id for v in fleet} - {source})]
     communities = sorted({p.community_id for p in pieces})
-    points = [problem.depots[d] for d in depot_ids] + [problem.communities[c] for c in communities]
+    distances, durations = _matrices(problem, depot_ids, communities)
     location = {c: len(depot_ids) + i for i, c in enumerate(communities)}
+    window = None if problem.deadline_s is None else TimeWindow(0, max(0, problem.deadline_s))
     routing = RoutingProblem(
         depots=tuple(Depot(str(d), i) for i, d in enumerate(depot_ids)),
         stops=tuple(
@@ -228,6 +242,7 @@ def _route_source(
                 weight=p.weight_g,
                 volume=p.volume_cm3,
                 service_time=problem.service_minutes * 60,
+                window=window,
                 priority=p.community_id in problem.priority_communities,
             )
             for i, p in enumerate(pieces)
@@ -245,7 +260,8 @@ def _route_source(
             )
             for v in fleet
         ),
-        distances=road_distances(points),
+        distances=distances,
+        durations=durations,
     )
     result = solve(routing, seed=seed, time_limit_s=time_limit_s, workers=1)
     trips = []
@@ -279,5 +295,28 @@ def _route_source(
         )
     for u in result.unserved:
         piece = pieces[u.stop]
-        left_out.append(LeftOut(source, piece.community_id, piece.cargo, str(u.reason), u.detail))
+        detail = u.detail
+        if u.reason == DropReason.WINDOW_UNREACHABLE and problem.deadline_s is not None:
+            detail = (
+                f"no vehicle reaches it within {_duration(problem.deadline_s)} of departure "
+                "(the plan's deadline) and gets back within its shift"
+            )
+        left_out.append(LeftOut(source, piece.community_id, piece.cargo, str(u.reason), detail))
     return trips, left_out
+
+
+def _matrices(
+    problem: DispatchProblem, depot_ids: Sequence[int], communities: Sequence[int]
+) -> tuple[IntMatrix, IntMatrix | None]:
+    """Travel among the source's depots, then its communities, in that order."""
+    if problem.travel is not None:
+        places = [Place("depot", d) for d in depot_ids]
+        places += [Place("community", c) for c in communities]
+        return problem.travel.between(places)
+    points = [problem.depots[d] for d in depot_ids] + [problem.communities[c] for c in communities]
+    return road_distances(points), None
+
+
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(max(0, seconds), 3600)
+    return f"{hours} h {rest // 60:02d} min"
