@@ -37,7 +37,10 @@ class Settings(BaseSettings):
     routing_time_limit_s: float = Field(default=10.0, gt=0, le=3600)
     allocation_time_limit_s: float = Field(default=60.0, gt=0, le=3600)
     forecast_time_limit_s: float = Field(default=120.0, gt=0, le=3600)
+    # An OSRM server (e.g. http://osrm:5000) for road distances and times when a district
+    # has no travel table; unset: great-circle estimate. Asked with this timeout.
     osrm_url: str | None = None
+    osrm_timeout_s: float = Field(default=10.0, gt=0, le=300)
 
     # Spreadsheet import.
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)

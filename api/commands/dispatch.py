@@ -16,6 +16,7 @@ from core.settings import get_settings
 from ledger import keys
 from optimizer.dispatch import service
 from optimizer.dispatch.schemas import RoutePlanPublic, RoutesCreate
+from optimizer.routing.osrm import OsrmServer
 
 app = typer.Typer(
     help="Dispatch: routes for an approved plan, approval, alerts, route sheets.",
@@ -51,6 +52,9 @@ def route(
                 actor=_actor(),
                 now=utcnow(),
                 time_limit_s=settings.routing_time_limit_s,
+                osrm=OsrmServer(settings.osrm_url, settings.osrm_timeout_s)
+                if settings.osrm_url
+                else None,
             )
             _print_routes(service.routes_public(session, row))
     except DomainError as error:
@@ -122,8 +126,10 @@ def _print_routes(routes: RoutePlanPublic) -> None:
     s = routes.summary
     console.print(
         f"Routes {routes.id} for plan {routes.plan_id} ({routes.status}): {s['trips']} trip(s), "
-        f"{s['stops']} stop(s), {s['distance_m'] / 1000:.1f} km"
+        f"{s['stops']} stop(s), {s['distance_m'] / 1000:.1f} km; travel: {routes.travel_source}"
     )
+    for f in routes.travel_fallbacks:
+        console.print(f"  {f.source} not used: {f.reason}")
     table = Table("trip", "vehicle", "stop", "community", "arrival", "kg")
     for t in routes.trips:
         for n, stop in enumerate(t.stops, start=1):

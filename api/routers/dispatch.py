@@ -13,8 +13,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
@@ -26,9 +28,21 @@ from core.errors import InvalidInput
 from inventory import service as inventory
 from optimizer.dispatch import schemas, service
 from optimizer.dispatch.models import Vehicle
+from optimizer.dispatch.travel import OsrmFetch
 from optimizer.plans import service as plans
+from optimizer.routing.osrm import OsrmServer
 
 router = APIRouter(tags=["dispatch"])
+
+
+def get_osrm(settings: SettingsDep) -> OsrmFetch | None:
+    """The OSRM server routing asks when a district's travel table does not cover a plan."""
+    if not settings.osrm_url:
+        return None
+    return OsrmServer(settings.osrm_url, settings.osrm_timeout_s)
+
+
+OsrmDep = Annotated[OsrmFetch | None, Depends(get_osrm)]
 
 
 # --- vehicles -----------------------------------------------------------------------------
@@ -90,6 +104,129 @@ def update_vehicle(
     )
 
 
+# --- travel table -------------------------------------------------------------------------
+
+CSV_TYPES = ("text/csv", "application/csv", "text/plain")
+TRAVEL_CSV_BODY = {
+    "requestBody": {
+        "description": "`from,to,distance_m[,duration_s]`: one row per ordered pair of the "
+        "district's depot and community codes (`depot:CODE` / `community:CODE` where a code "
+        "is both). Either a multipart form with the field `file`, or the CSV as the body.",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+        },
+        "required": True,
+    }
+}
+
+
+async def _csv_body(request: Request, limit: int) -> bytes:
+    """The uploaded CSV: the multipart field `file`, or a text/csv body (at most `limit`)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "multipart/form-data":
+        async with request.form(max_files=1, max_fields=8) as form:
+            upload = form.get("file")
+            if not isinstance(upload, StarletteUpload):
+                raise InvalidInput("The multipart form needs the CSV as the file field 'file'.")
+            data = await upload.read(limit + 1)
+    elif media in CSV_TYPES:
+        buffer = bytearray()
+        async for chunk in request.stream():
+            buffer += chunk
+            if len(buffer) > limit:
+                break
+        data = bytes(buffer)
+    else:
+        raise InvalidInput(
+            "Send the travel table as a multipart form field 'file' or as a text/csv body."
+        )
+    if len(data) > limit:
+        raise InvalidInput(f"The file is larger than the limit of {limit} bytes.")
+    return data
+
+
+@router.put(
+    "/districts/{district_id}/travel-matrix",
+    response_model=schemas.TravelMatrixPublic,
+    openapi_extra=TRAVEL_CSV_BODY,
+)
+async def put_travel_matrix(
+    district_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+    who: PlanWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Replace the district's travel table (distances in metres, durations in seconds).
+    A table with any unknown code or bad row is refused whole, every problem listed, and
+    the stored table stays as it was."""
+    data = await _csv_body(request, settings.import_max_bytes)
+
+    def work() -> JSONResponse:
+        inventory.get_district(session, district_id)
+        scope.check_district(who, district_id)
+        return run_write(
+            session,
+            request,
+            key=key,
+            scope=who.username,
+            payload=data,
+            status_code=200,
+            action=lambda: service.import_travel_matrix(
+                session, district_id, data, actor=who.username, now=utcnow()
+            ),
+        )
+
+    response: JSONResponse = await run_in_threadpool(work)
+    return response
+
+
+@router.get(
+    "/districts/{district_id}/travel-matrix",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The travel table as CSV."}},
+)
+def get_travel_matrix(district_id: int, session: SessionDep, who: Reader) -> Response:
+    """The district's travel table as CSV, in the form the upload takes."""
+    text = service.export_travel_matrix(session, district_id)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="travel-{district_id}.csv"'},
+    )
+
+
+@router.delete("/districts/{district_id}/travel-matrix", response_model=schemas.TravelMatrixPublic)
+def delete_travel_matrix(
+    district_id: int,
+    session: SessionDep,
+    request: Request,
+    who: PlanWriter,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Remove the district's travel table (routing then uses OSRM or the estimate); answers
+    the table as it was."""
+    inventory.get_district(session, district_id)
+    scope.check_district(who, district_id)
+
+    def act() -> schemas.TravelMatrixPublic:
+        removed = service.travel_matrix(session, district_id)
+        service.remove_travel_matrix(session, district_id)
+        return removed
+
+    return run_write(
+        session, request, key=key, scope=who.username, payload=b"", status_code=200, action=act
+    )
+
+
 # --- routes and dispatch ------------------------------------------------------------------
 
 
@@ -99,12 +236,16 @@ def create_routes(
     data: schemas.RoutesCreate,
     session: SessionDep,
     settings: SettingsDep,
+    osrm: OsrmDep,
     request: Request,
     who: PlanWriter,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Route the approved plan's depot-sourced lines; stored as a draft to review. Lines
-    that cannot go are listed under `left_out` with the reason."""
+    """Route the approved plan's depot-sourced lines; stored as a draft to review. Every
+    stop must be reached by the plan's deadline; lines that cannot go are listed under
+    `left_out` with the reason. Travel comes from the district's travel table when it names
+    every place, else the OSRM server (if configured), else great circle × 1.3: see
+    `travel_source` and `travel_fallbacks`."""
     scope.check_district(who, plans.get_plan(session, plan_id).district_id)
     return run_write(
         session,
@@ -121,6 +262,7 @@ def create_routes(
                 actor=who.username,
                 now=utcnow(),
                 time_limit_s=settings.routing_time_limit_s,
+                osrm=osrm,
             ),
         ),
     )

@@ -28,6 +28,7 @@ from core.clock import utcnow
 from core.db import UTCDateTime
 
 ROUTE_STATUSES = ("draft", "approved")
+TRAVEL_SOURCES = ("matrix", "osrm", "estimate")
 MANIFEST_STATUSES = ("in_transit", "received")
 OUTCOMES = ("received", "short", "damaged")
 
@@ -71,11 +72,14 @@ class RoutePlan(SQLModel, table=True):
 
     `plan_fingerprint` is the SHA-256 of the plan lines the routes were built from; approval
     is refused when the plan's lines no longer hash the same. At most one route plan per
-    allocation plan is approved."""
+    allocation plan is approved. `travel_source` says which travel data the trips were
+    routed on, and `travel_fallbacks` (`[{"source", "reason"}]`) why better ones were not
+    used."""
 
     __tablename__ = "route_plan"
     __table_args__ = (
         CheckConstraint(_in("status", ROUTE_STATUSES), name="route_plan_status_known"),
+        CheckConstraint(_in("travel_source", TRAVEL_SOURCES), name="route_plan_travel_known"),
         Index(
             "route_plan_one_approved_per_plan",
             "plan_id",
@@ -95,10 +99,56 @@ class RoutePlan(SQLModel, table=True):
     plan_fingerprint: str = Field(max_length=64)
     summary: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     left_out: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    travel_source: str = Field(
+        default="estimate",
+        sa_column=Column(String(16), nullable=False, server_default="estimate"),
+    )
+    travel_fallbacks: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     created_by: str = Field(max_length=120)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     approved_by: str | None = Field(default=None, max_length=120)
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TravelMatrix(SQLModel, table=True):
+    """A district's travel table: metres (and seconds, when given) between its places.
+
+    `distances[i][j]` (and `durations[i][j]`) go from the place at position i to the place
+    at position j of its `TravelMatrixPlace` rows. One table per district; an upload
+    replaces it."""
+
+    __tablename__ = "travel_matrix"
+
+    id: int | None = Field(default=None, primary_key=True)
+    district_id: int = Field(
+        sa_column=Column(ForeignKey("district.id"), nullable=False, unique=True)
+    )
+    distances: list[list[int]] = Field(sa_column=Column(JSON, nullable=False))
+    durations: list[list[int]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    uploaded_by: str = Field(max_length=120)
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class TravelMatrixPlace(SQLModel, table=True):
+    """The depot or community at one position of a district's travel table."""
+
+    __tablename__ = "travel_matrix_place"
+    __table_args__ = (
+        UniqueConstraint("matrix_id", "position", name="travel_matrix_place_position_unique"),
+        CheckConstraint(
+            "(depot_id IS NULL) <> (community_id IS NULL)", name="travel_matrix_place_one_kind"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    matrix_id: int = Field(
+        sa_column=Column(ForeignKey("travel_matrix.id"), nullable=False, index=True)
+    )
+    position: int
+    depot_id: int | None = Field(default=None, sa_column=Column(ForeignKey("depot.id")))
+    community_id: int | None = Field(default=None, sa_column=Column(ForeignKey("community.id")))
 
 
 class RouteTrip(SQLModel, table=True):

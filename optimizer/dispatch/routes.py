@@ -2,6 +2,9 @@
 
 The draft keeps each trip's ordered stops, arrival times and loads, and the lines left out
 with their reasons, so the coordinator can review it before approving (which dispatches).
+Travel comes from the district's travel table, else the OSRM server the caller passes,
+else the great-circle estimate (`optimizer.dispatch.travel`); the draft records which one
+and why better ones were not used. Every stop must be reached by the plan's deadline.
 Solving is CPU-bound and runs in this process (`workers=1`): call it from a worker thread.
 """
 
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +21,7 @@ from sqlmodel import Session, col
 from core.errors import Conflict, NotFound
 from inventory import service as inventory
 from ledger.canonical import canonical_json
-from optimizer.dispatch import vehicles
+from optimizer.dispatch import matrix, travel, vehicles
 from optimizer.dispatch.models import RoutePlan, RouteTrip
 from optimizer.dispatch.planning import (
     Cargo,
@@ -34,8 +37,10 @@ from optimizer.dispatch.schemas import (
     RoutePlanPublic,
     RoutesCreate,
     StopPublic,
+    TravelFallbackPublic,
     TripPublic,
 )
+from optimizer.dispatch.travel import Location, OsrmFetch, Place, Travel
 from optimizer.plans import service as plans
 from optimizer.plans.schemas import PlanPublic
 from optimizer.routing.travel import Point
@@ -71,12 +76,17 @@ def create(
     actor: str,
     now: datetime,
     time_limit_s: float,
+    osrm: OsrmFetch | None = None,
 ) -> RoutePlan:
-    """Route an approved plan's depot-sourced lines with the district's active vehicles."""
+    """Route an approved plan's depot-sourced lines with the district's active vehicles,
+    every stop by the plan's deadline; `osrm` is asked for travel when the district's
+    table does not cover the trips."""
     row = plans.get_plan(session, plan_id)
     if row.status != "approved":
         raise Conflict(f"Plan {plan_id} is {row.status}; approve it before routing.")
     plan = plans.plan_public(session, row)
+    departs = data.departs_at or now
+    deadline_s = seconds_to_deadline(plan, departs)
     district_id = plan.district_id
     fleet = vehicles.list_for(session, district_id, active_only=True)
     if not fleet:
@@ -112,33 +122,87 @@ def create(
                     item.unit_volume_cm3,
                 )
             )
+    fleet_vehicles = tuple(
+        FleetVehicle(
+            v.id or 0,
+            v.code,
+            v.weight_capacity_kg,
+            v.volume_capacity_l,
+            v.start_depot_id,
+            v.end_depot_id,
+            v.shift_minutes,
+            v.speed_kmh,
+        )
+        for v in fleet
+    )
+    communities = inventory.list_communities(session, district_id)
+    places = [
+        Location(Place("depot", i), d.code, Point(d.latitude, d.longitude))
+        for i, d in depots.items()
+    ]
+    places += [
+        Location(Place("community", c.id or 0), c.code, Point(c.latitude, c.longitude))
+        for c in communities
+    ]
+    locations = _locations(loads, fleet_vehicles, places)
+    chosen = (
+        travel.choose(locations, table=matrix.district_table(session, district_id), osrm=osrm)
+        if locations
+        else None
+    )
     problem = DispatchProblem(
         loads=tuple(loads),
-        vehicles=tuple(
-            FleetVehicle(
-                v.id or 0,
-                v.code,
-                v.weight_capacity_kg,
-                v.volume_capacity_l,
-                v.start_depot_id,
-                v.end_depot_id,
-                v.shift_minutes,
-                v.speed_kmh,
-            )
-            for v in fleet
-        ),
+        vehicles=fleet_vehicles,
         depots={i: Point(d.latitude, d.longitude) for i, d in depots.items()},
-        communities={
-            c.id or 0: Point(c.latitude, c.longitude)
-            for c in inventory.list_communities(session, district_id)
-        },
+        communities={c.id or 0: Point(c.latitude, c.longitude) for c in communities},
         priority_communities=frozenset(
             f.community_id for f in plan.fills if f.tier == "priority" and f.delivered > 0
         ),
+        travel=chosen,
+        deadline_s=deadline_s,
     )
     solved = route(problem, seed=data.seed, time_limit_s=time_limit_s)
-    departs = data.departs_at or now
-    return _store(session, plan, solved, [*left_out, *solved.left_out], receiving, departs, actor)
+    return _store(
+        session,
+        plan,
+        solved,
+        [*left_out, *solved.left_out],
+        receiving,
+        departs,
+        actor,
+        chosen,
+    )
+
+
+def seconds_to_deadline(plan: PlanPublic, departs: datetime) -> int:
+    """Seconds from departure to the plan's deadline (`deadline_h` hours after the plan was
+    created); a departure at or after the deadline is refused."""
+    deadline = plan.created_at + timedelta(hours=plan.deadline_h)
+    seconds = int((deadline - departs).total_seconds())
+    if seconds <= 0:
+        raise Conflict(
+            f"The trucks would leave at {_utc(departs)}, not before plan {plan.id}'s deadline "
+            f"of {_utc(deadline)} ({plan.deadline_h} h after the plan was made); "
+            "choose an earlier departs_at or make a new plan.",
+            extra={"departs_at": departs.isoformat(), "deadline_at": deadline.isoformat()},
+        )
+    return seconds
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _locations(
+    loads: Sequence[Load], fleet: Sequence[FleetVehicle], places: Sequence[Location]
+) -> list[Location]:
+    """The places routing will drive between, in `places` order: each source depot that has
+    vehicles, their end depots, and the communities those sources serve."""
+    sources = {x.source_depot_id for x in loads} & {v.start_depot_id for v in fleet}
+    depot_ids = sources | {v.end_depot_id for v in fleet if v.start_depot_id in sources}
+    served = {x.community_id for x in loads if x.source_depot_id in sources}
+    wanted = {Place("depot", i) for i in depot_ids} | {Place("community", i) for i in served}
+    return [x for x in places if x.place in wanted]
 
 
 def _store(
@@ -149,11 +213,17 @@ def _store(
     receiving: dict[int, int],
     departs: datetime,
     actor: str,
+    chosen: Travel | None,
 ) -> RoutePlan:
     row = RoutePlan(
         plan_id=plan.id,
         district_id=plan.district_id,
         departs_at=departs,
+        travel_source=chosen.source if chosen is not None else "estimate",
+        travel_fallbacks=[
+            {"source": f.source, "reason": f.reason}
+            for f in (chosen.fallbacks if chosen is not None else ())
+        ],
         plan_fingerprint=plan_fingerprint(plan),
         summary={
             "trips": len(solved.trips),
@@ -207,6 +277,13 @@ def _store(
     return row
 
 
+def _source(value: str) -> travel.Source:
+    for known in travel.SOURCES:
+        if value == known:
+            return known
+    raise ValueError(f"unknown travel source {value!r}")
+
+
 def _cargo(c: Cargo) -> dict[str, Any]:
     return {"line_id": c.line_id, "item_id": c.item_id, "lot_id": c.lot_id, "quantity": c.quantity}
 
@@ -244,6 +321,8 @@ def public(session: Session, row: RoutePlan) -> RoutePlanPublic:
         district_id=row.district_id,
         status="approved" if row.status == "approved" else "draft",
         departs_at=row.departs_at,
+        travel_source=_source(row.travel_source),
+        travel_fallbacks=[TravelFallbackPublic.model_validate(f) for f in row.travel_fallbacks],
         summary=row.summary,
         left_out=[LeftOutPublic.model_validate(x) for x in row.left_out],
         trips=[

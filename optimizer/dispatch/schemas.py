@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Code = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^\S+$")
@@ -61,9 +61,10 @@ class VehiclePublic(Public):
 
 class RoutesCreate(Strict):
     """Route the approved plan's depot-sourced lines; trucks leave at `departs_at`
-    (default: now)."""
+    (default: now), which must be before the plan's deadline (`deadline_h` hours after the
+    plan was created). Every stop must be reached by that deadline."""
 
-    departs_at: datetime | None = None
+    departs_at: AwareDatetime | None = None
     seed: Annotated[int, Field(strict=True, ge=0, le=2**31 - 1)] = 0
 
 
@@ -103,12 +104,26 @@ class LeftOutPublic(BaseModel):
     lines: list[CargoPublic]
 
 
+class TravelFallbackPublic(BaseModel):
+    """A travel source that was available but not used, and why."""
+
+    source: Literal["matrix", "osrm"]
+    reason: str
+
+
 class RoutePlanPublic(BaseModel):
     id: int
     plan_id: int
     district_id: int
     status: Literal["draft", "approved"]
     departs_at: datetime
+    travel_source: Literal["matrix", "osrm", "estimate"] = Field(
+        description="The travel data the trips were routed on: the district's travel table, "
+        "an OSRM server, or great-circle distance × 1.3 at each vehicle's speed."
+    )
+    travel_fallbacks: list[TravelFallbackPublic] = Field(
+        description="Better sources that were there but could not be used, with the reason."
+    )
     summary: dict[str, Any]
     left_out: list[LeftOutPublic]
     trips: list[TripPublic]
@@ -116,6 +131,17 @@ class RoutePlanPublic(BaseModel):
     created_at: datetime
     approved_by: str | None
     approved_at: datetime | None
+
+
+class TravelMatrixPublic(BaseModel):
+    """A district's travel table: its places (codes, in table order) and when it came."""
+
+    district_id: int
+    places: list[str]
+    pairs: int
+    has_durations: bool
+    uploaded_by: str
+    uploaded_at: datetime
 
 
 # --- manifests and receipts ---------------------------------------------------------------

@@ -11,6 +11,10 @@ from optimizer.dispatch.manifests import get as get_manifest
 from optimizer.dispatch.manifests import list_for as list_manifests
 from optimizer.dispatch.manifests import manifest_document
 from optimizer.dispatch.manifests import public as manifest_public
+from optimizer.dispatch.matrix import export_csv as export_travel_matrix
+from optimizer.dispatch.matrix import import_csv as import_travel_matrix
+from optimizer.dispatch.matrix import public as travel_matrix
+from optimizer.dispatch.matrix import remove as remove_travel_matrix
 from optimizer.dispatch.receipts import DEFAULT_GRACE_MINUTES, overdue, receive
 from optimizer.dispatch.routes import create as create_routes
 from optimizer.dispatch.routes import get as get_routes
@@ -28,10 +32,12 @@ __all__ = [
     "approve_routes",
     "create_routes",
     "create_vehicle",
+    "export_travel_matrix",
     "get_manifest",
     "get_routes",
     "get_trip",
     "get_vehicle",
+    "import_travel_matrix",
     "list_manifests",
     "list_routes",
     "list_vehicles",
@@ -40,8 +46,10 @@ __all__ = [
     "map_svg",
     "overdue",
     "receive",
+    "remove_travel_matrix",
     "route_sheet",
     "routes_public",
     "sheet_html",
+    "travel_matrix",
     "update_vehicle",
 ]

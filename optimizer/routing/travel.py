@@ -2,8 +2,8 @@
 
 By default distance is the great-circle distance times a road factor (roads are longer than
 the straight line; 1.3 is a common rural estimate) and time follows from each vehicle's
-average speed. A district that has a real distance/time table supplies it as CSV instead.
-(An OSRM road-network server is not supported yet.)
+average speed. A district that has a real distance/time table supplies it as CSV instead;
+an OSRM road-network server can be asked too (`optimizer.routing.osrm`).
 """
 
 from __future__ import annotations
