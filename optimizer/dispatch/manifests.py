@@ -7,7 +7,7 @@ are serialised on the route plan's and the allocation plan's rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -180,6 +180,25 @@ def lines_of(session: Session, manifest_id: int) -> list[ManifestLine]:
 def list_for(session: Session, route_plan_id: int) -> Sequence[Manifest]:
     query = select(Manifest).where(col(Manifest.route_plan_id) == route_plan_id)
     return session.execute(query.order_by(col(Manifest.id))).scalars().all()
+
+
+def for_depots(
+    session: Session, depot_ids: Collection[int] | None, *, awaiting: bool, limit: int = 50
+) -> Sequence[Manifest]:
+    """Manifests carrying lines to `depot_ids` (None: every depot): with `awaiting`, those
+    with a line there still to confirm, oldest expected first; otherwise those with a line
+    there already confirmed, latest dispatched first."""
+    lines = select(col(ManifestLine.manifest_id))
+    if depot_ids is not None:
+        lines = lines.where(col(ManifestLine.destination_depot_id).in_(set(depot_ids)))
+    confirmed = col(ManifestLine.outcome)
+    lines = lines.where(confirmed.is_(None) if awaiting else confirmed.is_not(None))
+    query = select(Manifest).where(col(Manifest.id).in_(lines)).limit(limit)
+    if awaiting:
+        query = query.order_by(col(Manifest.expected_at), col(Manifest.id))
+    else:
+        query = query.order_by(col(Manifest.dispatched_at).desc(), col(Manifest.id).desc())
+    return session.execute(query).scalars().all()
 
 
 def manifest_document(session: Session, manifest_id: int) -> dict[str, object]:

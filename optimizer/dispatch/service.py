@@ -7,6 +7,7 @@ Every function takes the caller's session and never commits. Routing is CPU-boun
 from __future__ import annotations
 
 from optimizer.dispatch.manifests import approve as approve_routes
+from optimizer.dispatch.manifests import for_depots as manifests_for_depots
 from optimizer.dispatch.manifests import get as get_manifest
 from optimizer.dispatch.manifests import list_for as list_manifests
 from optimizer.dispatch.manifests import manifest_document
@@ -43,6 +44,7 @@ __all__ = [
     "list_vehicles",
     "manifest_document",
     "manifest_public",
+    "manifests_for_depots",
     "map_svg",
     "overdue",
     "receive",
