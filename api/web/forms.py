@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
@@ -86,3 +87,11 @@ def attempt(session: Session, action: Callable[[], R]) -> Outcome[R]:
                 errors.setdefault(names[-1], problem.msg)
         problems = [p.as_dict() for p in exc.problems]
         return Outcome(errors=errors, message=exc.detail, status=exc.status, problems=problems)
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted form's text fields (read once per request; the CSRF check reads it too)."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(form_fields)]
