@@ -31,10 +31,21 @@ def create_web_app(parent: FastAPI) -> FastAPI:
         pages_depot,
         pages_district,
         pages_home,
+        pages_plans,
+        pages_receipts,
         pages_suppliers,
     )
 
-    pages = (pages_home, pages_depot, pages_counts, pages_district, pages_suppliers, pages_audit)
+    pages = (
+        pages_home,
+        pages_depot,
+        pages_counts,
+        pages_receipts,
+        pages_district,
+        pages_plans,
+        pages_suppliers,
+        pages_audit,
+    )
     for module in pages:
         web.include_router(module.router)
     _handlers(web)

@@ -20,7 +20,9 @@ templates = Jinja2Templates(directory=HERE / "templates")
 # The pages each role sees in the navigation: (path, label, permission).
 NAV: tuple[tuple[str, str, str], ...] = (
     ("/web/depot", "My depots", "stock.write"),
+    ("/web/receipts", "Incoming dispatches", "stock.write"),
     ("/web/district", "District", "plans.write"),
+    ("/web/plans", "Plans", "plans.write"),
     ("/web/suppliers", "Suppliers", "suppliers.write"),
     ("/web/audit", "Ledger", "read"),
 )
