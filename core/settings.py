@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     import_max_rows: int = Field(default=1_000_000, ge=1)
 
+    # Alerts (optimizer.alerts): when something is an alert, and how often they are recorded.
+    alerts_refresh_interval_s: float = Field(default=900.0, ge=0, le=24 * 3600)  # 0: off
+    alerts_service_level: float = Field(default=0.95, ge=0.5, lt=1)
+    alerts_days_of_supply: float = Field(default=7.0, gt=0, le=365)
+    alerts_supply_window_days: int = Field(default=30, ge=1, le=3650)
+    alerts_lot_expiry_days: int = Field(default=30, ge=0, le=3650)
+    alerts_document_expiry_days: int = Field(default=30, ge=0, le=3650)
+    alerts_spot_check_days: int = Field(default=90, ge=1, le=3650)
+    alerts_dispatch_grace_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production":

@@ -11,6 +11,7 @@ import core.db
 import core.idempotency
 import inventory.models  # noqa: F401  (registers tables on SQLModel.metadata)
 import ledger.models  # noqa: F401
+import optimizer.alerts.models
 import optimizer.dispatch.models
 import optimizer.plans.models  # noqa: F401
 import suppliers.models  # noqa: F401

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from core.clock import utcnow
+from core.clock import as_utc, utcnow
 from core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from inventory import service as inventory
 from ledger import service as ledger
@@ -141,6 +141,18 @@ def list_spot_checks(session: Session, contract_id: int) -> Sequence[SpotCheck]:
         .scalars()
         .all()
     )
+
+
+def last_spot_checks(session: Session, contract_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each of the agreements was last spot-checked (agreements never checked are absent)."""
+    if not contract_ids:
+        return {}
+    rows = session.execute(
+        select(col(SpotCheck.contract_id), func.max(col(SpotCheck.checked_at)))
+        .where(col(SpotCheck.contract_id).in_(list(contract_ids)))
+        .group_by(col(SpotCheck.contract_id))
+    ).all()
+    return {contract_id: as_utc(checked) for contract_id, checked in rows}
 
 
 def agreement_sources(

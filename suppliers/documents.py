@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -89,6 +90,19 @@ def list_documents(session: Session, supplier_id: int) -> Sequence[SupplierDocum
         session.execute(
             select(SupplierDocument)
             .where(col(SupplierDocument.supplier_id) == supplier_id)
+            .order_by(col(SupplierDocument.id))
+        )
+        .scalars()
+        .all()
+    )
+
+
+def valid_until_on_or_after(session: Session, day: date) -> Sequence[SupplierDocument]:
+    """Every supplier's documents still valid on `day` or later (for the expiry alerts)."""
+    return (
+        session.execute(
+            select(SupplierDocument)
+            .where(col(SupplierDocument.valid_until) >= day)
             .order_by(col(SupplierDocument.id))
         )
         .scalars()

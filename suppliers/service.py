@@ -11,11 +11,12 @@ from suppliers.agreements import (
     alerts,
     create_contract,
     get_contract,
+    last_spot_checks,
     list_contracts,
     list_spot_checks,
     record_spot_check,
 )
-from suppliers.documents import list_documents, upload
+from suppliers.documents import list_documents, upload, valid_until_on_or_after
 from suppliers.performance import grades, record_delivery
 from suppliers.qualification import decide, decision_public, decisions, standing, sweep
 from suppliers.registry import create_supplier, get_supplier, list_suppliers, offers, set_offers
@@ -33,6 +34,7 @@ __all__ = [
     "get_contract",
     "get_supplier",
     "grades",
+    "last_spot_checks",
     "list_contracts",
     "list_documents",
     "list_spot_checks",
@@ -46,4 +48,5 @@ __all__ = [
     "supplier_public",
     "sweep",
     "upload",
+    "valid_until_on_or_after",
 ]
