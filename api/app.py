@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 
-from api import problems
+from api import alerts_schedule, problems
 from api.middleware import DEFAULT_LIMIT, InFlightLimit
 from api.routers import health
 from api.security.deps import require
@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="Relief Reserve",
         version="0.1.0",
         summary="Emergency supply chain and reserve management for a district",
+        lifespan=alerts_schedule.lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine or get_engine(settings.resolved_database_url, echo=settings.db_echo)
@@ -41,9 +42,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 def _domain_routers() -> list[tuple[APIRouter, str | None]]:
     """Each router with the permission all its routes need (None: the routes say it)."""
-    from api.routers import auth, dispatch, inventory, ledger, plans, suppliers
+    from api.routers import alerts, auth, dispatch, inventory, ledger, plans, suppliers
 
     return [
+        (alerts.router, None),
         (auth.router, None),
         (dispatch.router, None),
         (inventory.router, None),

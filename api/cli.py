@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from api.commands import alerts as alerts_commands
 from api.commands import allocate as allocate_commands
 from api.commands import db as db_commands
 from api.commands import demo as demo_commands
@@ -27,6 +28,7 @@ app.add_typer(route_commands.app, name="route")
 app.add_typer(dispatch_commands.app, name="dispatch")
 app.add_typer(ledger_commands.app, name="ledger")
 app.add_typer(suppliers_commands.app, name="suppliers")
+app.add_typer(alerts_commands.app, name="alerts")
 app.add_typer(users_commands.users_app, name="users")
 app.add_typer(users_commands.tokens_app, name="tokens")
 app.command("demo")(demo_commands.demo)
@@ -36,6 +38,7 @@ app.add_typer(forecast_commands.plan_app, name="plan")
 
 # Commands that read or write the database refuse to run on an older schema.
 NEEDS_CURRENT_SCHEMA = {
+    "alerts",
     "stock",
     "dispatch",
     "suppliers",

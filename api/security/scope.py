@@ -36,3 +36,21 @@ def allowed_depots(session: Session, who: Principal) -> set[int] | None:
     if who.role == "coordinator" and who.district_id is not None:
         return {d.id for d in inventory.list_depots(session, who.district_id) if d.id is not None}
     return set()
+
+
+def check_district_read(session: Session, who: Principal, district_id: int) -> None:
+    """Refuse reading what only a district's own people see (404 first if it is unknown).
+
+    Roles without a district (procurement, auditor, administrator) read every district; a
+    coordinator reads their own, a depot manager the district of one of their depots."""
+    inventory.get_district(session, district_id)
+    if who.role in ("admin", "auditor", "procurement"):
+        return
+    if who.role == "coordinator" and who.district_id == district_id:
+        return
+    if who.role == "depot_manager" and any(
+        inventory.get_depot(session, depot_id).district_id == district_id
+        for depot_id in who.depot_ids
+    ):
+        return
+    raise NotPermitted(f"You may not read district {district_id}.")

@@ -1,0 +1,80 @@
+"""Recording alerts on a schedule: one transaction per district, and the API's background
+task that does it every `alerts_refresh_interval_s` (0 turns it off; it never runs in the
+test environment). `relief alerts refresh` calls the same `refresh_all` from cron.
+
+Several server processes may each run the task: a refresh is safe to run concurrently
+(see `optimizer.alerts.service`), so they only repeat each other's work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from core.clock import utcnow
+from core.db import session_scope
+from core.settings import Settings
+from inventory import service as inventory
+from optimizer.alerts import service as alerts
+
+log = logging.getLogger(__name__)
+
+
+def refresh_all(
+    engine: Engine,
+    settings: Settings,
+    *,
+    district_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
+) -> list[alerts.Refreshed]:
+    """Refresh the alerts of the given districts (default: all), each in its own
+    transaction, so one district's failure does not hold back the record of another."""
+    cfg = alerts.config(settings)
+    if district_ids is None:
+        with session_scope(engine) as session:
+            district_ids = [d.id for d in inventory.list_districts(session) if d.id is not None]
+    done = []
+    for district_id in district_ids:
+        with session_scope(engine) as session:
+            done.append(alerts.refresh(session, district_id, now=now or utcnow(), cfg=cfg))
+    return done
+
+
+async def refresh_forever(engine: Engine, settings: Settings, interval_s: float) -> None:
+    """Refresh every district now and then every `interval_s` seconds, off the event loop.
+    A failed round is logged with its traceback and the next round runs as planned."""
+    while True:
+        try:
+            await asyncio.to_thread(refresh_all, engine, settings)
+        except Exception:
+            log.exception("refreshing the alerts failed")
+        await asyncio.sleep(interval_s)
+
+
+def scheduled(settings: Settings) -> bool:
+    return settings.alerts_refresh_interval_s > 0 and settings.environment != "test"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The application's lifespan: the alert refresh task runs while the app serves."""
+    settings: Settings = app.state.settings
+    task = None
+    if scheduled(settings):
+        task = asyncio.create_task(
+            refresh_forever(app.state.engine, settings, settings.alerts_refresh_interval_s),
+            name="alerts-refresh",
+        )
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
