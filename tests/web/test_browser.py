@@ -9,6 +9,7 @@ Needs `scripts/browser-deps.sh`. Without Chromium these tests skip, except in CI
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,4 +179,183 @@ def test_an_auditor_looks_up_an_entry_and_downloads_the_export(
     saved = tmp_path / "ledger.jsonl"
     download.value.save_as(saved)
     assert saved.read_bytes().count(b"\n") >= 2
+    context.close()
+
+
+# --- plans, dispatch, receipt and spot checks ----------------------------------------------
+
+
+@pytest.fixture
+def planning_site(tmp_path: Path) -> Iterator[tuple[str, Engine, Small, Settings]]:
+    """The app over a fresh SQLite database: a district with a month of history, a
+    coordinator, the manager of depot A, a procurement officer and a supplier with an
+    agreement reserve. Solver time limits are small."""
+    import migrations
+    from core.db import make_engine
+    from tests.optimizer.plans.helpers import district_with_history
+    from tests.web.flows import fast_settings, supplier_with_reserve
+
+    url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    settings = fast_settings(tmp_path).model_copy(update={"database_url": url})
+    with Session(engine) as session, session.begin():
+        d = district_with_history(session)
+        supplier_with_reserve(session, d)
+        for username, role, scope in (
+            ("coordinator", "coordinator", {"district_id": d.district_id}),
+            ("manager", "depot_manager", {"depot_ids": [d.depot_a_id]}),
+            ("buyer", "procurement", {}),
+        ):
+            users.create_user(session, username=username, password=PASSWORD, role=role, **scope)
+    with served(engine, settings) as base:
+        yield base, engine, d, settings
+    engine.dispose()
+
+
+def test_a_coordinator_approves_routes_and_dispatches_a_plan(
+    browser: Any, planning_site: Any, tmp_path: Path
+) -> None:
+    from optimizer.dispatch import service as dispatch
+    from optimizer.plans import service as plans
+    from tests.web.flows import balance, draft_plan, fleet
+
+    base, engine, d, _ = planning_site
+    with Session(engine) as session, session.begin():
+        plan_id = draft_plan(session, d)
+        fleet(session, d)
+        warehouse = balance(session, d.warehouse_id)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    _sign_in(page, base, "coordinator")
+    page.goto(f"{base}/web/plans")
+    page.click(f'a[href="/web/plans/{plan_id}"]')
+    page.wait_for_url(f"{base}/web/plans/{plan_id}")
+    assert "东湖社区" in page.content()
+    assert _axe(page) == []
+    page.screenshot(path=str(tmp_path / "plan-draft.png"), full_page=True)
+    page.click(f'form[action="/web/plans/{plan_id}/approve"] button')
+    page.wait_for_url(f"{base}/web/plans/{plan_id}?done=approved#routes")
+    page.fill("#f-delay_h", "1")
+    page.click(f'form[action="/web/plans/{plan_id}/routes"] button')
+    page.wait_for_url(re.compile(r".*done=routed.*"))
+    assert page.locator("svg polyline").count() >= 1
+    assert page.locator("ol.stops > li").count() >= 2
+    assert _axe(page) == []
+    page.screenshot(path=str(tmp_path / "plan-routes.png"), full_page=True)
+    page.click('form[action$="/dispatch"] button')
+    page.wait_for_url(re.compile(r".*done=dispatched.*"))
+    assert page.locator("[role=status]").count() == 1
+    assert _axe(page) == []
+    page.screenshot(path=str(tmp_path / "plan-dispatched.png"), full_page=True)
+    with Session(engine) as session:
+        assert plans.get_plan(session, plan_id).status == "approved"
+        [routes] = dispatch.list_routes(session, plan_id)
+        assert (routes.status, routes.approved_by) == ("approved", "coordinator")
+        manifests = dispatch.list_manifests(session, routes.id or 0)
+        trips = dispatch.routes_public(session, routes).trips
+        assert len(manifests) == len(trips) > 0
+        assert {m.status for m in manifests} == {"in_transit"}
+        carried = sum(c.quantity for t in trips for s in t.stops for c in s.lines)
+        assert balance(session, manifests[0].transit_depot_id) == carried
+        assert balance(session, d.warehouse_id) < warehouse
+    context.close()
+
+
+def test_a_depot_manager_confirms_a_dispatch_on_a_phone(
+    browser: Any, planning_site: Any, tmp_path: Path
+) -> None:
+    from optimizer.dispatch.models import ManifestLine
+    from tests.web.flows import balance, dispatched, lines_to
+
+    base, engine, d, settings = planning_site
+    with Session(engine) as session, session.begin():
+        sent = dispatched(session, d, settings)
+        manifest = next(m for m in sent if len(lines_to(session, m, d.depot_a_id)) >= 2)
+        lines = [x.id for x in lines_to(session, manifest, d.depot_a_id)]
+        quantities = {x.id: x.quantity for x in lines_to(session, manifest, d.depot_a_id)}
+        at_a = balance(session, d.depot_a_id)
+        in_transit = balance(session, manifest.transit_depot_id)
+        manifest_id, transit = manifest.id, manifest.transit_depot_id
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    _sign_in(page, base, "manager")
+    page.goto(f"{base}/web/receipts")
+    assert _axe(page) == []
+    page.screenshot(path=str(tmp_path / "incoming.png"), full_page=True)
+    page.click(f'a[href="/web/receipts/{manifest_id}/{d.depot_a_id}"]')
+    page.wait_for_url(f"{base}/web/receipts/{manifest_id}/{d.depot_a_id}")
+    short = lines[0]
+    page.check(f'input[name="outcome-{short}"][value="short"]')
+    page.fill(f"#f-quantity-{short}", str(quantities[short] - 4))
+    page.click("button.primary")  # no reason given: refused, next to its line
+    page.wait_for_load_state()
+    assert page.locator("[role=alert]").count() == 1
+    assert page.locator(f"#e-note-{short}").count() == 1
+    assert _axe(page) == []
+    page.screenshot(path=str(tmp_path / "receipt-refused.png"), full_page=True)
+    with Session(engine) as session:
+        assert balance(session, d.depot_a_id) == at_a  # nothing changed
+    page.fill(f"#f-note-{short}", "四箱在途中丢失")
+    page.click("button.primary")
+    page.wait_for_url(f"{base}/web/receipts?done={manifest_id}")
+    assert page.locator("[role=status]").count() == 1
+    assert _axe(page) == []
+    page.screenshot(path=str(tmp_path / "receipt-done.png"), full_page=True)
+    with Session(engine) as session:
+        got = {i: session.get_one(ManifestLine, i) for i in lines}
+        assert got[short].outcome == "short"
+        assert got[short].received_quantity == quantities[short] - 4
+        assert got[short].note == "四箱在途中丢失"
+        assert {got[i].outcome for i in lines[1:]} == {"received"}
+        total = sum(quantities.values())
+        assert balance(session, d.depot_a_id) == at_a + total - 4
+        assert balance(session, transit) == in_transit - total
+    context.close()
+
+
+def test_procurement_records_a_spot_check_and_a_decision(
+    browser: Any, planning_site: Any, tmp_path: Path
+) -> None:
+    from ledger import service as ledger
+    from suppliers import service as suppliers
+
+    base, engine, _, _ = planning_site
+    with Session(engine) as session:
+        [supplier] = suppliers.list_suppliers(session)
+        [contract] = suppliers.list_contracts(session, supplier_id=supplier.id)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    _sign_in(page, base, "buyer")
+    assert page.url.endswith("/web/suppliers")
+    page.click(f'a[href="/web/suppliers/{supplier.id}"]')
+    page.wait_for_url(f"{base}/web/suppliers/{supplier.id}")
+    assert _axe(page) == []
+    page.fill(f"#f-found-{contract.id}", "lots")  # not a number: refused
+    page.click(f"#contract-{contract.id} button.primary")
+    page.wait_for_load_state()
+    assert page.locator(f"#e-found-{contract.id}").count() == 1
+    assert _axe(page) == []
+    page.fill(f"#f-found-{contract.id}", "4800")
+    page.fill(f"#f-note-{contract.id}", "pallets counted in hall 2")
+    page.click(f"#contract-{contract.id} button.primary")
+    page.wait_for_url(re.compile(r".*done=spot-check.*"))
+    assert "4,800" in page.content()
+    page.select_option("#f-to_status", "under_review")
+    page.fill("#f-reason", "licence received, reviewing")
+    page.click("text=Record the decision")
+    page.wait_for_url(re.compile(r".*done=decision.*"))
+    assert _axe(page) == []
+    page.screenshot(path=str(tmp_path / "supplier.png"), full_page=True)
+    with Session(engine) as session:
+        [check] = suppliers.list_spot_checks(session, contract.id or 0)
+        assert (check.found, check.checked_by, check.note) == (
+            4800,
+            "buyer",
+            "pallets counted in hall 2",
+        )
+        assert ledger.get_entry(session, check.ledger_seq).payload["found"] == 4800
+        assert suppliers.get_supplier(session, supplier.id or 0).status == "under_review"
+        [decision] = suppliers.decisions(session, supplier.id or 0)
+        assert decision.decided_by == "buyer"
     context.close()
