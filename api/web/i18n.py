@@ -246,6 +246,11 @@ ZH: Final[dict[str, str]] = {
     "The plan is approved; compute its routes next.": "方案已批准，下一步计算配送路线。",
     "Routes computed: review them, then approve and dispatch.": "路线已计算：请审核后批准并发运。",
     "Dispatched: the manifests are on their way.": "已发运：货单在途。",
+    "Travel times from": "行车时间来自",
+    "Not used": "未采用",
+    "the district's travel table": "本区行车时间表",
+    "the road network (OSRM)": "路网（OSRM）",
+    "an estimate: straight-line distance × 1.3 at each vehicle's speed": "估算：直线距离 × 1.3，按各车速度",  # noqa: E501
     "in_transit": "在途",
     "flood": "洪涝",
     "earthquake": "地震",
@@ -294,6 +299,47 @@ ZH: Final[dict[str, str]] = {
     "Record the spot check": "记录抽查",
     "The decision is recorded and signed.": "决定已记录并签名。",
     "The spot check is recorded and signed.": "抽查已记录并签名。",
+    # alerts (optimizer.alerts: kinds, severities, the rules' messages and actions; the
+    # kinds "Lot expiring", "Supplier document expiring", "Agreement expiring" are above)
+    "Severity": "级别",
+    "Since": "开始时间",
+    "Acknowledged": "已知悉",
+    "Acknowledge": "标记为已知悉",
+    "new": "新",
+    "{who} at {when}": "{who}，{when}",
+    "{n} more, for information": "另有 {n} 条提示",
+    "The alert was not acknowledged": "预警未能标记为已知悉",
+    "The form names no alert.": "表单中没有指明预警。",
+    "This alert is no longer open; reload the page.": "此预警已解除，请刷新页面。",
+    "critical": "严重",
+    "warning": "警告",
+    "info": "提示",
+    "Below the reserve": "低于储备",
+    "Few days of supply": "可供天数不足",
+    "Dispatch overdue": "运输逾期",
+    "Reserve not spot-checked": "协议储备未抽查",
+    "{item} at {depot}: {on_hand} usable on hand, below the reserve of {reserve} for the active scenario (short {shortfall}).": "{depot} 的 {item}：可用库存 {on_hand}，低于当前情景的储备量 {reserve}（缺 {shortfall}）。",  # noqa: E501
+    "{item}: the active scenario needs a reserve of {reserve} that no depot takes (no community depot and no district warehouse).": "{item}：当前情景需要储备 {reserve}，但没有仓库承担（既没有社区仓库，也没有区级仓库）。",  # noqa: E501
+    "{item} at {depot}: {on_hand} usable on hand lasts {days} days at the use of the last {window} days, under the {threshold}-day threshold.": "{depot} 的 {item}：可用库存 {on_hand}，按最近 {window} 天的消耗只够 {days} 天，低于 {threshold} 天的预警线。",  # noqa: E501
+    "Lot {lot} of {item} at {depot} expires on {expiry}: {days} days left, {quantity} on hand.": "{depot} 的 {item} 批次 {lot} 将于 {expiry} 过期：还剩 {days} 天，库存 {quantity}。",  # noqa: E501
+    "Lot {lot} of {item} at {depot} expired on {expiry}; {quantity} still on hand.": "{depot} 的 {item} 批次 {lot} 已于 {expiry} 过期，仍有库存 {quantity}。",  # noqa: E501
+    "{supplier}: {kind} {number} is valid until {valid_until} ({days} days left).": "{supplier}：{kind} {number} 有效期至 {valid_until}（还剩 {days} 天）。",  # noqa: E501
+    "{supplier}: {kind} {number} expired on {valid_until} and has no successor.": "{supplier}：{kind} {number} 已于 {valid_until} 过期，且没有新的文件。",  # noqa: E501
+    "Agreement {number} with {supplier} ({quantity} {item} reserved) ends on {valid_until} ({days} days left) and has no successor.": "与 {supplier} 的协议 {number}（储备 {item} {quantity}）将于 {valid_until} 到期（还剩 {days} 天），且没有续签。",  # noqa: E501
+    "Agreement {number} with {supplier} ended on {valid_until}: {quantity} {item} are no longer reserved, and no successor is in place.": "与 {supplier} 的协议 {number} 已于 {valid_until} 到期：{item} {quantity} 不再有储备，且没有续签。",  # noqa: E501
+    "Agreement {number} with {supplier} ({quantity} {item} reserved): not spot-checked since {since}; a check was due on {due}.": "与 {supplier} 的协议 {number}（储备 {item} {quantity}）：自 {since} 起未抽查，应在 {due} 抽查。",  # noqa: E501
+    "Agreement {number} with {supplier} ({quantity} {item} reserved): never spot-checked since it began on {since}; a check was due on {due}.": "与 {supplier} 的协议 {number}（储备 {item} {quantity}）：自 {since} 生效以来从未抽查，应在 {due} 抽查。",  # noqa: E501
+    "Manifest {manifest} (vehicle #{vehicle} from {source}) was expected at {expected}; {hours} h overdue with {lines} lines not confirmed at {destinations}.": "运单 {manifest}（车辆 #{vehicle}，自 {source} 发出）预计 {expected} 到达，已逾期 {hours} 小时，{destinations} 仍有 {lines} 行未确认收货。",  # noqa: E501
+    "Transfer {move} from {source} to {depot}.": "从 {source} 调拨 {move} 到 {depot}。",
+    "Transfer {move} from {source} to {depot} and order the other {rest}.": "从 {source} 调拨 {move} 到 {depot}，其余 {rest} 需订购。",  # noqa: E501
+    "Order {shortfall} from a supplier or call on an agreement reserve, then record the receipt.": "向供应商订购 {shortfall}，或启用协议储备，然后登记入库。",  # noqa: E501
+    "Set up a community depot or a district warehouse to hold this reserve.": "设立社区仓库或区级仓库来承担这项储备。",  # noqa: E501
+    "Issue this lot first, or transfer it to where it will be used before it expires.": "优先发放此批次，或在过期前调拨到需要的地方。",  # noqa: E501
+    "Write the expired lot off and replace it.": "核销过期批次并补充库存。",
+    "Ask {supplier} for a new {kind} and upload it.": "请 {supplier} 提供新的 {kind} 并上传。",
+    "Renew the agreement or sign a new one for {item}.": "续签协议，或就 {item} 签订新协议。",
+    "Spot-check the reserve at {supplier} and record what you find.": "到 {supplier} 抽查储备并记录结果。",  # noqa: E501
+    "Call the driver, then have {destinations} confirm the receipt.": "联系司机，并请 {destinations} 确认收货。",  # noqa: E501
 }
 
 

@@ -132,11 +132,26 @@ def _movement_page(
 
 @router.get("/{depot_id}/move", response_class=HTMLResponse)
 def movement_form(
-    request: Request, session: SessionDep, who: auth.StockPage, depot_id: int, kind: str = "receipt"
+    request: Request,
+    session: SessionDep,
+    who: auth.StockPage,
+    depot_id: int,
+    kind: str = "receipt",
+    item_id: int | None = None,
+    to_depot_id: int | None = None,
+    quantity: int | None = None,
+    lot_number: str | None = None,
 ) -> Response:
+    """The form, filled in from the query where a link (an alert's) suggests the values."""
     depot = chosen_depot(session, who, depot_id)
     assert depot is not None
-    return _movement_page(request, session, who, depot, kind=kind if kind in KINDS else "receipt")
+    suggested = {"item_id": item_id, "to_depot_id": to_depot_id, "quantity": quantity}
+    values: dict[str, Any] = {k: v for k, v in suggested.items() if v is not None}
+    if lot_number:
+        values["lot_number"] = lot_number[:64]
+    return _movement_page(
+        request, session, who, depot, kind=kind if kind in KINDS else "receipt", values=values
+    )
 
 
 @router.post("/{depot_id}/move/{kind}", response_class=HTMLResponse)

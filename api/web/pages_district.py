@@ -1,17 +1,18 @@
-"""Coordinator pages: the district map by days of supply, alerts, the active scenario and
-its latest forecast with a fan chart, the allocation plan with each community's reason,
-and approving it."""
+"""Coordinator pages: the district map by days of supply, the district's alerts (each with
+what to do and a link to the page that does it; acknowledging one), the active scenario
+and its latest forecast with a fan chart, the allocation plan with each community's
+reason, and approving it."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.security import scope
 from api.security.service import Principal
 from api.web import auth, district_map
@@ -19,11 +20,15 @@ from api.web.forms import attempt
 from api.web.render import render
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput
+from core.settings import Settings
 from inventory import service as inventory
+from optimizer.alerts import service as alerts
+from optimizer.alerts.texts import KIND_LABELS
 from optimizer.plans import service as plans
-from suppliers import service as suppliers
 
 router = APIRouter(prefix="/district")
+
+ALERT_KEY_MAX = 200
 
 
 def district_of(session: Session, who: Principal) -> int:
@@ -103,19 +108,30 @@ def _forecast(session: Session, district_id: int) -> dict[str, Any]:
     return {"scenario": scenario, "run": run, "chart": chart}
 
 
+def _alerts_context(session: Session, settings: Settings, district_id: int) -> dict[str, Any]:
+    """The district's alerts as they stand: the urgent ones, and those for information."""
+    found = alerts.current(session, district_id, now=utcnow(), cfg=alerts.config(settings))
+    return {
+        "alerts": [c for c in found if c.alert.severity != "info"],
+        "alerts_info": [c for c in found if c.alert.severity == "info"],
+        "alert_kinds": KIND_LABELS,
+    }
+
+
 @router.get("", response_class=HTMLResponse)
 def district_page(
-    request: Request, session: SessionDep, who: auth.PlansPage, item_id: int | None = None
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    who: auth.PlansPage,
+    item_id: int | None = None,
 ) -> Response:
     district_id = district_of(session, who)
-    today = utcnow().date()
     plan_rows = plans.list_plans(session, district_id)
     plan = plans.plan_public(session, plan_rows[-1]) if plan_rows else None
     context = {
         "district": inventory.get_district(session, district_id),
-        "below": inventory.below_reorder(session, district_id),
-        "expiring": inventory.expiring(session, district_id, within_days=30),
-        "supplier_alerts": suppliers.alerts(session, today=today, within_days=30),
+        **_alerts_context(session, settings, district_id),
         "plan": plan,
         "communities": {c.code: c for c in inventory.list_communities(session, district_id)},
         **_map_context(session, district_id, item_id),
@@ -165,3 +181,41 @@ def approve(
             status_code=outcome.status,
         )
     return RedirectResponse("/web/district#plan", status_code=303)
+
+
+@router.post("/alerts/acknowledge")
+def acknowledge_alert(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    who: auth.PlansPage,
+    _csrf: auth.Csrf,
+    key: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Acknowledge one of the district's alerts (recorded first if the schedule has not
+    recorded it yet); a refusal is shown and changes nothing."""
+    district_id = district_of(session, who)
+    if not key or len(key) > ALERT_KEY_MAX:
+        return render(
+            request,
+            "error.html",
+            {"title": "The alert was not acknowledged", "detail": "The form names no alert."},
+            who=who,
+            status_code=422,
+        )
+    cfg = alerts.config(settings)
+    outcome = attempt(
+        session,
+        lambda: alerts.acknowledge_key(
+            session, district_id, key, actor=who.username, now=utcnow(), cfg=cfg
+        ),
+    )
+    if not outcome.ok:
+        return render(
+            request,
+            "error.html",
+            {"title": "The alert was not acknowledged", "detail": outcome.message or ""},
+            who=who,
+            status_code=outcome.status,
+        )
+    return RedirectResponse("/web/district#alerts", status_code=303)
