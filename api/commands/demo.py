@@ -6,13 +6,15 @@ import json
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 import migrations
+from api.alerts_schedule import refresh_all
 from api.commands import demo_cycle
 from api.security.secrets import load_or_create_secret
 from core.clock import utcnow
 from core.db import get_engine, session_scope
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 from inventory import seed, service
 from ledger import keys
 
@@ -58,11 +60,26 @@ def demo() -> None:
         _summary(session)
     console.rule("The cycle: history, suppliers, flood, forecast, plan, routes, receipts, ledger")
     demo_cycle.run(engine, settings, signer, console)
+    _alerts(engine, settings)
     console.print(
         "\nServe the web pages and the API on this data with [bold]relief serve[/bold] "
         "(or [bold]make serve[/bold]); pages at http://127.0.0.1:8000/web, "
         "OpenAPI docs at http://127.0.0.1:8000/docs"
     )
+
+
+def _alerts(engine: Engine, settings: Settings) -> None:
+    """Record the alerts once, as the server's schedule would, and count them."""
+    with console.status("Recording the alerts…"):
+        done = refresh_all(engine, settings)
+    for r in done:
+        severities = [c.alert.severity for c in r.alerts]
+        console.print(
+            f"[green]✓[/green] alerts: {len(r.alerts)} open "
+            f"({severities.count('critical')} critical, {severities.count('warning')} warning, "
+            f"{severities.count('info')} for information); "
+            "see the district page or [bold]relief alerts list[/bold]"
+        )
 
 
 def _summary(session: object) -> None:

@@ -20,6 +20,7 @@ from inventory.models import Movement, StockBalance
 from ledger.keys import load_or_create
 from ledger.models import LedgerEntry
 from ledger.verify import verify_export
+from optimizer.alerts.models import AlertRecord
 from optimizer.dispatch.models import Manifest, ManifestLine, Vehicle
 from optimizer.plans.models import AllocationPlanRow, DeclaredScenario, ForecastRun
 from suppliers.models import AgreementContract, QualificationDecision, Supplier
@@ -65,6 +66,7 @@ def test_demo_runs_the_whole_cycle_once(data_dir: Path) -> None:
     assert first.exit_code == 0, first.output
     assert "relief ledger verify" in first.output
     assert "http://127.0.0.1:8000/web" in first.output
+    assert "alerts: " in first.output
 
     settings = get_settings()
     engine = get_engine(settings.resolved_database_url)
@@ -81,6 +83,8 @@ def test_demo_runs_the_whole_cycle_once(data_dir: Path) -> None:
         assert write_offs >= 2
         assert inventory.journal_discrepancies(session) == []
         assert len(session.execute(select(Supplier)).scalars().all()) == 8
+        kinds = {r.kind for r in session.execute(select(AlertRecord)).scalars()}
+        assert "below_reserve" in kinds  # the flood leaves depots short of their reserve
         before = _state(session)
 
     key = load_or_create(settings.resolved_ledger_key_file, settings.ledger_origin).verifier_key
