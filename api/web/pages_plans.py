@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep
+from api.routers.dispatch import OsrmDep
 from api.security import scope
 from api.security.service import Principal
 from api.web import auth, once, route_map
@@ -61,6 +62,11 @@ DONE = {
     "approved": "The plan is approved; compute its routes next.",
     "routed": "Routes computed: review them, then approve and dispatch.",
     "dispatched": "Dispatched: the manifests are on their way.",
+}
+TRAVEL = {
+    "matrix": "the district's travel table",
+    "osrm": "the road network (OSRM)",
+    "estimate": "an estimate: straight-line distance × 1.3 at each vehicle's speed",
 }
 TIERS = {"priority": "Priority groups", "general": "General population"}
 MAX_DELAY_H = 7 * 24
@@ -145,6 +151,7 @@ def _plan_page(
         "route_plans": [_route_plan(session, r, names, lang) for r in routes],
         "dispatched": any(r.status == "approved" for r in routes),
         "tiers": TIERS,
+        "travel": TRAVEL,
         "errors": outcome.errors,
         "message": outcome.message,
         "values": values or {},
@@ -359,9 +366,12 @@ def compute_routes(
     who: auth.PlansPage,
     _csrf: auth.Csrf,
     form: FormFields,
+    osrm: OsrmDep,
     plan_id: int,
 ) -> Response:
-    """Route the approved plan with the district's vehicles, leaving in `delay_h` hours."""
+    """Route the approved plan with the district's vehicles, leaving in `delay_h` hours;
+    travel from the district's table, else the OSRM server of the settings, else the
+    estimate (as the API routes)."""
     _plan_in_scope(session, who, plan_id)
     text = form.get("delay_h", "").strip() or "0"
     if not text.isdigit() or int(text) > MAX_DELAY_H:
@@ -380,6 +390,7 @@ def compute_routes(
             actor=who.username,
             now=now,
             time_limit_s=settings.routing_time_limit_s,
+            osrm=osrm,
         )
         return f"/web/plans/{plan_id}?done=routed#routes-{made.id}"
 

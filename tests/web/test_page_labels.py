@@ -25,6 +25,7 @@ def test_every_label_and_message_of_the_new_pages_has_a_chinese_entry() -> None:
         *pages_plans.REASONS.values(),
         *pages_plans.LEFT_OUT.values(),
         *pages_plans.TIERS.values(),
+        *pages_plans.TRAVEL.values(),
         *pages_plans.DONE.values(),
         *pages_suppliers.DONE.values(),
         *MESSAGES,

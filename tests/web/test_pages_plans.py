@@ -146,6 +146,10 @@ def test_routes_cannot_be_computed_for_a_draft_and_bad_hours_are_refused(
         assert answer.status_code == 422
         assert 'id="e-delay_h"' in answer.text
         assert "0 到 168" in answer.text
+    form = form_of(web, f"/web/plans/{plan_id}")  # leaving after the plan's 48 h deadline
+    answer = web.post(f"/web/plans/{plan_id}/routes", data={**form, "delay_h": "100"})
+    assert answer.status_code == 409
+    assert "deadline" in answer.text
     assert snapshot(session) == before
 
 
@@ -166,6 +170,7 @@ def test_routes_through_the_page_show_trips_on_the_map_with_stops_in_order(
     assert page.status_code == 200
     text = page.text
     assert f'id="routes-{row.id}"' in text
+    assert "估算" in text  # no travel table nor OSRM: the estimate, said so
     assert text.count("<polyline") == len(routes.trips)  # one line per trip on the map
     for trip in routes.trips:
         assert f'href="/web/plans/trips/{trip.id}/sheet"' in text
