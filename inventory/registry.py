@@ -145,6 +145,18 @@ def set_reorder_levels(
     return out
 
 
+def reorder_levels(session: Session, district_id: int) -> dict[tuple[int, int], int]:
+    """(depot_id, item_id) → the level under which the depot reorders, for the district's depots."""
+    rows = session.execute(
+        select(
+            col(ReorderLevel.depot_id), col(ReorderLevel.item_id), col(ReorderLevel.reorder_level)
+        )
+        .join(Depot, col(Depot.id) == col(ReorderLevel.depot_id))
+        .where(col(Depot.district_id) == district_id)
+    ).all()
+    return {(depot_id, item_id): int(level) for depot_id, item_id, level in rows}
+
+
 def safety_floors(session: Session, district_id: int) -> dict[tuple[int, int], int]:
     """(depot_id, item_id) → the stock a depot keeps for itself, for the district's depots."""
     rows = session.execute(

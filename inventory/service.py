@@ -37,6 +37,7 @@ from inventory.registry import (
     list_depots,
     list_districts,
     list_items,
+    reorder_levels,
     safety_floors,
     set_reorder_levels,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "post_count",
     "rebuild_balances",
     "receive",
+    "reorder_levels",
     "reverse_movement",
     "safety_floors",
     "send",

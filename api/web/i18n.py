@@ -319,6 +319,7 @@ ZH: Final[dict[str, str]] = {
     "Dispatch overdue": "运输逾期",
     "Reserve not spot-checked": "协议储备未抽查",
     "{item} at {depot}: {on_hand} usable on hand, below the reserve of {reserve} for the active scenario (short {shortfall}).": "{depot} 的 {item}：可用库存 {on_hand}，低于当前情景的储备量 {reserve}（缺 {shortfall}）。",  # noqa: E501
+    "{item} at {depot}: {on_hand} usable on hand, below its reorder level of {reserve} (short {shortfall}).": "{depot} 的 {item}：可用库存 {on_hand}，低于补货线 {reserve}（缺 {shortfall}）。",  # noqa: E501
     "{item}: the active scenario needs a reserve of {reserve} that no depot takes (no community depot and no district warehouse).": "{item}：当前情景需要储备 {reserve}，但没有仓库承担（既没有社区仓库，也没有区级仓库）。",  # noqa: E501
     "{item} at {depot}: {on_hand} usable on hand lasts {days} days at the use of the last {window} days, under the {threshold}-day threshold.": "{depot} 的 {item}：可用库存 {on_hand}，按最近 {window} 天的消耗只够 {days} 天，低于 {threshold} 天的预警线。",  # noqa: E501
     "Lot {lot} of {item} at {depot} expires on {expiry}: {days} days left, {quantity} on hand.": "{depot} 的 {item} 批次 {lot} 将于 {expiry} 过期：还剩 {days} 天，库存 {quantity}。",  # noqa: E501

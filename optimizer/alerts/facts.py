@@ -97,14 +97,15 @@ class LotStock:
 
 @dataclass(frozen=True)
 class ReserveLevel:
-    """The stock a depot should hold of an item for the active scenario (None: no depot
-    takes that demand)."""
+    """The stock a depot should hold of an item: for the active scenario (`depot_id` None:
+    no depot takes that demand), or its standing reorder level."""
 
     depot_id: int | None
     depot_code: str | None
     item_id: int
     item_code: str
     reserve: int
+    basis: Literal["scenario", "reorder_level"] = "scenario"
 
 
 @dataclass(frozen=True)

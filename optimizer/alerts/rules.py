@@ -24,11 +24,13 @@ from optimizer.alerts.facts import (
     DistrictState,
     Document,
     LotStock,
+    ReserveLevel,
     Severity,
     Thresholds,
     Value,
 )
 from optimizer.alerts.texts import (
+    BELOW_REORDER,
     BELOW_RESERVE,
     BELOW_RESERVE_NO_DEPOT,
     CONTRACT_ENDED,
@@ -129,16 +131,32 @@ def _refill(
     return DO_TRANSFER, link, values
 
 
-def below_reserve(state: DistrictState, thresholds: Thresholds) -> list[Alert]:
-    """Depot × item pairs whose usable stock is under the active scenario's reserve level.
+def _highest_levels(reserves: Iterable[ReserveLevel]) -> list[ReserveLevel]:
+    """One level per depot × item: the higher of the scenario's reserve and the reorder
+    level (the scenario's on a tie)."""
+    best: dict[tuple[int | None, int], ReserveLevel] = {}
+    for r in reserves:
+        held = best.get((r.depot_id, r.item_id))
+        if held is None or (r.reserve, r.basis == "scenario") > (
+            held.reserve,
+            held.basis == "scenario",
+        ):
+            best[(r.depot_id, r.item_id)] = r
+    return list(best.values())
 
-    Critical when less than half the reserve is there."""
+
+def below_reserve(state: DistrictState, thresholds: Thresholds) -> list[Alert]:
+    """Depot × item pairs whose usable stock is under the active scenario's reserve level,
+    or under the depot's reorder level where that is higher.
+
+    Critical when less than half the level is there."""
     on_hand = usable_stock(state.lots, state.today)
     spare = spare_stock(state, thresholds)
     out: list[Alert] = []
     short = [
         (r, on_hand.get((r.depot_id, r.item_id), 0) if r.depot_id is not None else 0)
-        for r in state.reserves
+        for r in _highest_levels(state.reserves)
+        if r.reserve > 0
     ]
     short = [(r, held) for r, held in short if held < r.reserve]
     # The biggest gaps claim the spare stock first.
@@ -169,7 +187,7 @@ def below_reserve(state: DistrictState, thresholds: Thresholds) -> list[Alert]:
                 key=f"below_reserve:depot={r.depot_id}:item={r.item_id}",
                 kind="below_reserve",
                 severity=severity,
-                text=BELOW_RESERVE,
+                text=BELOW_RESERVE if r.basis == "scenario" else BELOW_REORDER,
                 action_text=action,
                 values={
                     "item": r.item_code,

@@ -113,7 +113,10 @@ def gather(
         district_id=district_id,
         now=now,
         lots=lots,
-        reserves=_reserves(session, district_id, cfg.service_level),
+        reserves=[
+            *_reserves(session, district_id, cfg.service_level),
+            *_reorder_levels(session, district_id, codes),
+        ],
         consumption=consumption,
         documents=_documents(session, now.date(), cfg.thresholds.document_expiry_days),
         contracts=_contracts(session, district_id),
@@ -141,6 +144,28 @@ def _reserves(session: Session, district_id: int, service_level: float) -> list[
         )
         for r in plans.reserve_levels(session, run.id or 0, service_level=service_level)
         if r.reserve > 0
+    ]
+
+
+def _reorder_levels(
+    session: Session, district_id: int, codes: dict[int, str]
+) -> list[facts.ReserveLevel]:
+    """The depots' standing reorder levels (the reserve outside a crisis)."""
+    levels = inventory.reorder_levels(session, district_id)
+    if not levels:
+        return []
+    items = {i.id: i.code for i in inventory.list_items(session)}
+    return [
+        facts.ReserveLevel(
+            depot_id=depot_id,
+            depot_code=codes[depot_id],
+            item_id=item_id,
+            item_code=items.get(item_id, f"#{item_id}"),
+            reserve=level,
+            basis="reorder_level",
+        )
+        for (depot_id, item_id), level in sorted(levels.items())
+        if level > 0 and depot_id in codes
     ]
 
 

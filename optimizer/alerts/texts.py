@@ -27,6 +27,10 @@ BELOW_RESERVE = (
     "{item} at {depot}: {on_hand} usable on hand, below the reserve of {reserve} "
     "for the active scenario (short {shortfall})."
 )
+BELOW_REORDER = (
+    "{item} at {depot}: {on_hand} usable on hand, below its reorder level of {reserve} "
+    "(short {shortfall})."
+)
 BELOW_RESERVE_NO_DEPOT = (
     "{item}: the active scenario needs a reserve of {reserve} that no depot takes "
     "(no community depot and no district warehouse)."
@@ -78,6 +82,7 @@ DO_CHASE_DISPATCH = "Call the driver, then have {destinations} confirm the recei
 #: Every template the rules use, for the translation test.
 TEXTS: Final = (
     BELOW_RESERVE,
+    BELOW_REORDER,
     BELOW_RESERVE_NO_DEPOT,
     LOW_DAYS,
     LOT_EXPIRING,

@@ -158,6 +158,25 @@ def test_an_alert_that_goes_away_is_resolved_not_deleted_and_a_return_is_a_new_r
     assert rows[1].first_seen_at > rows[0].first_seen_at
 
 
+def test_a_depot_under_its_reorder_level_is_below_its_reserve_without_a_scenario(
+    client: TestClient, t: Troubled
+) -> None:
+    answer = client.put(
+        f"/depots/{t.d.depot_b_id}/reorder-levels",
+        json=[{"item_id": t.d.water_id, "reorder_level": 40, "safety_floor": 10}],
+    )
+    assert answer.status_code == 200, answer.text
+    alert = {a["key"]: a for a in alerts_of(client, t.d.district_id)}[
+        f"below_reserve:depot={t.d.depot_b_id}:item={t.d.water_id}"
+    ]
+    assert alert["severity"] == "critical"
+    assert (
+        alert["message"]
+        == "WATER at DB: 0 usable on hand, below its reorder level of 40 (short 40)."
+    )
+    assert alert["action"] == "Transfer 40 from WH to DB."
+
+
 def test_acknowledging_an_open_alert_once(
     client: TestClient, session: Session, settings: Settings, t: Troubled
 ) -> None:

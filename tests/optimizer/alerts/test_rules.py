@@ -131,6 +131,20 @@ def test_a_reserve_no_depot_takes_is_a_warning_for_the_district() -> None:
     assert alert.link == "/web/district"
 
 
+def test_the_higher_of_the_scenario_reserve_and_the_reorder_level_decides() -> None:
+    level = ReserveLevel(2, "DA", 10, "I10", 80, basis="reorder_level")
+    [alert] = rules.below_reserve(state(lots=[lot(2, 50)], reserves=[reserve(2, 60), level]), T)
+    assert alert.key == "below_reserve:depot=2:item=10"
+    assert alert.text == texts.BELOW_REORDER
+    assert (
+        alert.message == "I10 at DA: 50 usable on hand, below its reorder level of 80 (short 30)."
+    )
+    higher = [reserve(2, 90), level]
+    [alert] = rules.below_reserve(state(lots=[lot(2, 50)], reserves=higher), T)
+    assert (alert.text, alert.values["reserve"]) == (texts.BELOW_RESERVE, 90)
+    assert rules.below_reserve(state(lots=[lot(2, 80)], reserves=[reserve(2, 60), level]), T) == []
+
+
 @given(
     held=st.integers(0, 10_000),
     needed=st.integers(0, 10_000),
