@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import Connection, pool
 from sqlmodel import SQLModel
 
 import api.security.models  # noqa: F401
@@ -41,15 +41,45 @@ def run_migrations_online() -> None:
 
         engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by copy, drop and rename; with foreign keys on,
+            # dropping a table that other rows point to fails. The pragma only takes effect
+            # outside a transaction, so set it before one begins, and check every reference
+            # before committing instead.
+            _foreign_keys(connection, on=False)
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
             compare_type=True,
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
         )
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                _foreign_keys(connection, on=True)
     engine.dispose()
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Refuse (and so roll back) a migration that left a reference dangling."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise RuntimeError(
+            f"migration left {len(broken)} broken reference(s), "
+            f"e.g. {table} row {rowid} -> {parent}"
+        )
 
 
 if context.is_offline_mode():
