@@ -11,7 +11,8 @@ from fastapi.templating import Jinja2Templates
 
 from api.security.service import Principal
 from api.web import auth
-from api.web.i18n import LANGUAGES, translate
+from api.web.i18n import LANGUAGES
+from api.web.messages import say, translate_errors
 from core.clock import utcnow
 
 HERE = Path(__file__).resolve().parent
@@ -53,7 +54,7 @@ def render(
     lang = language(request)
     full: dict[str, Any] = {
         "lang": lang,
-        "_": lambda text, **kw: translate(lang, text, **kw),
+        "_": lambda text, **kw: say(lang, text, **kw),
         "who": who,
         "nav": [(p, label) for p, label, perm in NAV if who and roles.allowed(who.role, perm)],
         "csrf": auth.csrf_token(request),
@@ -62,6 +63,9 @@ def render(
         "path": request.url.path,
     }
     full.update(context or {})
+    # Form messages reach the `field` macro, which has no translator: translate them here.
+    if isinstance(full.get("errors"), dict):
+        full["errors"] = translate_errors(full["errors"], lang)
     response = templates.TemplateResponse(request, template, full, status_code=status_code)
     new_nonce = getattr(request.state, "new_nonce", None)
     if new_nonce:

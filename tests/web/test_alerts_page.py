@@ -89,7 +89,7 @@ def test_acknowledging_from_the_page_records_who_and_when(
 
     twice = web.post(ACK, data={"key": key, "csrf": csrf_of(web, "/web/district")})
     assert twice.status_code == 409
-    assert "already acknowledged by coordinator" in twice.text
+    assert "已由 coordinator" in twice.text
 
 
 @pytest.mark.parametrize(

@@ -82,10 +82,10 @@ def test_forms_without_the_csrf_token_are_refused_and_change_nothing(
 @pytest.mark.parametrize(
     ("form", "field", "message"),
     [
-        ({"quantity": "5", "lot_number": "T-1"}, "item_id", "This is required."),
-        ({"item_id": "TENT", "quantity": "abc", "lot_number": "T-1"}, "quantity", "whole number"),
-        ({"item_id": "TENT", "quantity": "0", "lot_number": "T-1"}, "quantity", "above 0"),
-        ({"item_id": "WATER", "quantity": "5", "lot_number": "W-1"}, None, "expiry_date"),
+        ({"quantity": "5", "lot_number": "T-1"}, "item_id", "此项必填。"),
+        ({"item_id": "TENT", "quantity": "abc", "lot_number": "T-1"}, "quantity", "请输入整数"),
+        ({"item_id": "TENT", "quantity": "0", "lot_number": "T-1"}, "quantity", "大于 0"),
+        ({"item_id": "WATER", "quantity": "5", "lot_number": "W-1"}, None, "有保质期"),
     ],
 )
 def test_a_bad_receipt_shows_its_error_next_to_the_field_and_changes_nothing(

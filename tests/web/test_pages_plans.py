@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from api.security import service as users
+from api.web.messages import translate_message
 from core.clock import utcnow
 from core.settings import Settings
 from inventory.models import Movement
@@ -63,9 +64,9 @@ def test_a_plan_shows_each_communitys_coverage_and_reasons(
     page = web.get(f"/web/plans/{plan_id}")
     assert page.status_code == 200, page.text
     for report in plan.communities:
-        assert report["summary"] in page.text
+        assert translate_message(report["summary"], "zh-CN") in page.text
         for reason in report["reasons"]:
-            assert reason["text"] in page.text
+            assert translate_message(reason["text"], "zh-CN") in page.text
     assert "东湖社区" in page.text
     assert "西岭社区" in page.text
     assert f'action="/web/plans/{plan_id}/approve"' in page.text
@@ -125,7 +126,7 @@ def test_approving_through_the_page_runs_once_per_form(
     fresh = form_of(web, f"/web/plans/{plan_id}")  # a new form: the service refuses it
     refused = web.post(f"/web/plans/{plan_id}/approve", data=fresh)
     assert refused.status_code == 409
-    assert "an approved plan does not change" in refused.text
+    assert "已批准的方案不能修改" in refused.text
     assert 'role="alert"' in refused.text
 
 
@@ -138,7 +139,7 @@ def test_routes_cannot_be_computed_for_a_draft_and_bad_hours_are_refused(
     form = form_of(web, f"/web/plans/{plan_id}")
     answer = web.post(f"/web/plans/{plan_id}/routes", data={**form, "delay_h": "0"})
     assert answer.status_code == 409
-    assert "approve it before routing" in answer.text
+    assert "请先批准再计算路线" in answer.text
     plans.approve(session, plan_id, actor="t", now=utcnow())
     for bad in ("soon", "-1", "900"):
         form = form_of(web, f"/web/plans/{plan_id}")
@@ -149,7 +150,7 @@ def test_routes_cannot_be_computed_for_a_draft_and_bad_hours_are_refused(
     form = form_of(web, f"/web/plans/{plan_id}")  # leaving after the plan's 48 h deadline
     answer = web.post(f"/web/plans/{plan_id}/routes", data={**form, "delay_h": "100"})
     assert answer.status_code == 409
-    assert "deadline" in answer.text
+    assert "截止时间" in answer.text
     assert snapshot(session) == before
 
 
@@ -229,6 +230,6 @@ def test_dispatch_through_the_page_makes_manifests_and_moves_stock_into_transit(
     fresh = {"csrf": form["csrf"], "once": "a-new-form"}
     refused = web.post(f"/web/plans/routes/{route_plan_id}/dispatch", data=fresh)
     assert refused.status_code == 409
-    assert "already approved and dispatched" in refused.text
+    assert "已批准并发运" in refused.text
     assert snapshot(session) == before
     assert session.execute(select(Manifest)).scalars().all()

@@ -137,12 +137,12 @@ def bad_forms(short: ManifestLine, other: ManifestLine) -> list[tuple[dict[str, 
         (
             {**ok, f"outcome-{s}": "short", f"quantity-{s}": str(short.quantity), f"note-{s}": "x"},
             f"quantity-{s}",
-            f"must be below the {short.quantity} sent",
+            f"必须少于发出的 {short.quantity}",
         ),
         (
             {**ok, f"outcome-{s}": "received", f"quantity-{s}": str(short.quantity + 1)},
             f"quantity-{s}",
-            f"received in full is {short.quantity}",
+            f"全部收到应为 {short.quantity}",
         ),
     ]
 
@@ -182,7 +182,7 @@ def test_a_receipt_already_made_is_refused_and_a_double_submit_changes_nothing(
     other: dict[str, Any] = {**form, "once": "another-form"}
     refused = web.post(path, data=other)
     assert refused.status_code == 409
-    assert "already been received" in refused.text
+    assert "已在本仓库收货" in refused.text
     assert snapshot(session) == after
 
 

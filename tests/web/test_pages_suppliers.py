@@ -79,7 +79,7 @@ def test_a_spot_check_through_the_page_is_recorded_and_signed_once(
 
 @pytest.mark.parametrize(
     ("found", "message"),
-    [("", "此项必填"), ("many", "请输入整数"), ("-5", "Enter 0 or more")],
+    [("", "此项必填"), ("many", "请输入整数"), ("-5", "请输入 0 或更大的数")],
 )
 def test_a_bad_spot_check_shows_its_error_and_changes_nothing(
     web: TestClient,
