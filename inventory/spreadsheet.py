@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import PurePath
 from typing import Literal
 
 import pandas as pd
@@ -94,12 +95,17 @@ class Table:
     lines: list[int]
 
 
+TEXT_SUFFIXES = ("", ".csv", ".txt", ".tsv")  # "": a name without one is read as CSV
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
 def detect_format(filename: str, data: bytes) -> Format:
-    if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in TEXT_SUFFIXES + WORKBOOK_SUFFIXES:
+        raise InvalidInput(f"{filename}: only .csv and .xlsx files can be imported.")
+    if data[:4] == b"PK\x03\x04" or suffix in WORKBOOK_SUFFIXES:
         return "xlsx"
-    if filename.lower().endswith((".csv", ".txt", "")) or not filename:
-        return "csv"
-    raise InvalidInput(f"{filename}: only .csv and .xlsx files can be imported.")
+    return "csv"
 
 
 def read_table(data: bytes, filename: str, *, max_rows: int) -> Table:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from core.errors import InvalidInput
-from inventory.spreadsheet import parse_count, parse_movements, write_table
+from inventory.spreadsheet import detect_format, parse_count, parse_movements, write_table
 
 HEADER = "kind,depot,item,lot,expiry,quantity,to_depot,reason\n"
 
@@ -108,6 +108,31 @@ def test_malformed_files_get_a_clear_error(data: bytes, says: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_movements(data, "m.csv", max_rows=1000)
     assert says in refused.value.detail or any(says in p.msg for p in refused.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fmt"),
+    [
+        ("stock.csv", b"a,b\n", "csv"),
+        ("STOCK.CSV", b"a,b\n", "csv"),
+        ("stock.txt", b"a\tb\n", "csv"),
+        ("stock", b"a,b\n", "csv"),
+        ("", b"a,b\n", "csv"),
+        ("stock.xlsx", b"anything", "xlsx"),
+        ("saved-as.csv", b"PK\x03\x04rest", "xlsx"),  # a workbook whatever its name says
+        ("stock.pdf", b"%PDF-1.4", None),
+        ("stock.docx", b"PK\x03\x04rest", None),
+        ("stock.json", b"{}", None),
+    ],
+)
+def test_the_format_follows_the_name_and_other_kinds_of_file_are_refused(
+    name: str, data: bytes, fmt: str | None
+) -> None:
+    if fmt is not None:
+        assert detect_format(name, data) == fmt
+        return
+    with pytest.raises(InvalidInput, match=r"only \.csv and \.xlsx files can be imported"):
+        detect_format(name, data)
 
 
 def test_truncated_row_is_reported_not_guessed() -> None:
