@@ -166,6 +166,7 @@ ZH: Final[dict[str, str]] = {
     "This is required.": "此项必填。",
     "Enter a whole number.": "请输入整数。",
     "Enter a whole number, 0 or more.": "请输入 0 或更大的整数。",
+    "Enter 1,000,000,000 or less.": "请输入不超过 1,000,000,000 的数。",
     "Choose one of the offered values.": "请从选项中选择。",
     "Enter a date as YYYY-MM-DD.": "日期格式为 年-月-日。",
     "The plan was not approved": "方案未获批准",

@@ -21,8 +21,11 @@ from api.web.render import render
 from core.errors import Conflict, InvalidInput
 from inventory import schemas
 from inventory import service as inventory
+from inventory.rules import MAX_QUANTITY
 
 router = APIRouter(prefix="/depot")
+
+TOO_MANY = f"Enter {MAX_QUANTITY:,} or less."
 
 
 @router.get("/{depot_id}/count", response_class=HTMLResponse)
@@ -81,9 +84,15 @@ def enter_line(
     """Record one counted quantity; answers the row (htmx) or the whole count page."""
     _count_in_scope(session, who, count_id)
     error = None
+    lot_number = lot_number.strip()
     text = counted.strip()
-    if not text.isdigit():
+    # Decimal digits only (full-width ones too): "²" or "1e3" are not a count.
+    if not text.isdecimal():
         error = "Enter a whole number, 0 or more."
+    elif int(text) > MAX_QUANTITY:
+        error = TOO_MANY
+    elif not lot_number:
+        error = "This is required."
     else:
         line = schemas.CountLineEntry(item_id=item_id, lot_number=lot_number, counted=int(text))
         outcome = attempt(
@@ -92,10 +101,10 @@ def enter_line(
         )
         error = outcome.message
     count = inventory.view_count(session, count_id)
-    if request.headers.get("hx-request"):
-        row = next(
-            (x for x in count.lines if x.item_id == item_id and x.lot_number == lot_number), None
-        )
+    row = next(
+        (x for x in count.lines if x.item_id == item_id and x.lot_number == lot_number), None
+    )
+    if request.headers.get("hx-request") and row is not None:
         return render(
             request,
             "count_row.html",
@@ -107,10 +116,11 @@ def enter_line(
         return RedirectResponse(f"/web/depot/counts/{count_id}", status_code=303)
     depot = inventory.get_depot(session, count.depot_id)
     errors = {f"{item_id}/{lot_number}": error}
+    message = error if row is None else None  # a lot the count does not list has no row
     return render(
         request,
         "count.html",
-        {"count": count, "depot": depot, "errors": errors},
+        {"count": count, "depot": depot, "errors": errors, "message": message},
         who=who,
         status_code=422,
     )
