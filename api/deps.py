@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from core.db import reading
 from core.settings import Settings
 
 
@@ -22,13 +23,21 @@ def get_app_engine(request: Request) -> Engine:
     return engine
 
 
-def get_session(engine: Annotated[Engine, Depends(get_app_engine)]) -> Iterator[Session]:
+#: Methods that never change data; their unit of work is read-only (`core.db.reading`).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(
+    request: Request, engine: Annotated[Engine, Depends(get_app_engine)]
+) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back if it raises.
 
     Used with `scope="function"`, so the commit happens before the answer is sent: a failed
-    commit becomes an error answer, never a 201 for a change that was not kept.
+    commit becomes an error answer, never a 201 for a change that was not kept. A GET
+    reads a snapshot without the write lock and may not write.
     """
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    bind = reading(engine) if request.method in SAFE_METHODS else engine
+    with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session
 
 

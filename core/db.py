@@ -3,14 +3,17 @@
 One transaction per user action: the API's session dependency and the command line's
 `session_scope()` open it, services only `flush()`, and the scope commits or rolls back.
 
-SQLite (the embedded default) runs in WAL mode and starts every transaction with
+SQLite (the embedded default) runs in WAL mode and starts every writing transaction with
 `BEGIN IMMEDIATE`, so writers are serialised by the database itself and a read-modify-write
-can never lose an update. PostgreSQL runs at READ COMMITTED; services take row locks
-(`SELECT ... FOR UPDATE`) on the rows they change.
+can never lose an update; units of work that only read (`reading(engine)`: the API's GET
+requests) begin deferred and read a snapshot without taking the write lock. PostgreSQL runs
+at READ COMMITTED; services take row locks (`SELECT ... FOR UPDATE`) on the rows they
+change. On both, a statement that writes in a read-only unit of work is refused.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -71,10 +74,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             pool_timeout=120,
         )
         _tune_sqlite(engine)
-        return engine
-    return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=30, pool_timeout=120
-    )
+    else:
+        engine = create_engine(
+            url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=30, pool_timeout=120
+        )
+    event.listen(engine, "before_cursor_execute", _refuse_writes)
+    return engine
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -91,7 +96,42 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reading request's transaction is deferred: in WAL mode it reads a snapshot and
+        # neither waits for nor blocks the writer.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+#: Execution option of connections that must not write (see `reading`).
+READ_ONLY = "relief_read_only"
+_WRITES = ("insert", "update", "delete", "replace", "create", "drop", "alter")
+_reading_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A statement that changes data ran in a read-only unit of work (a bug, never input)."""
+
+
+def reading(engine: Engine) -> Engine:
+    """`engine` for units of work that only read.
+
+    On SQLite their transactions begin deferred instead of `BEGIN IMMEDIATE`, so a long
+    request (a solve, a report) does not hold the write lock and readers never queue behind
+    writers. On every database a statement that would change data is refused.
+    """
+    found = _reading_engines.get(engine)
+    if found is None:
+        found = _reading_engines[engine] = engine.execution_options(**{READ_ONLY: True})
+    return found
+
+
+def _refuse_writes(
+    conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    if conn.get_execution_options().get(READ_ONLY, False):
+        head = statement.lstrip().split(None, 1)[0].lower() if statement.strip() else ""
+        if head in _WRITES:
+            raise ReadOnlyViolation(f"a read-only unit of work tried to write: {head.upper()}")
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, text
@@ -30,10 +30,10 @@ from sqlmodel import Session
 
 import migrations
 from api.app import create_app
-from api.deps import get_session
+from api.deps import SAFE_METHODS, get_session
 from api.security.deps import current_principal
 from api.security.service import Principal
-from core.db import make_engine
+from core.db import READ_ONLY, make_engine
 from core.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -191,10 +191,16 @@ def settings(tmp_path: Path) -> Settings:
 def _app(session: Session, engine: Engine, settings: Settings) -> FastAPI:
     app = create_app(settings, engine)
 
-    def joined_session() -> Iterator[Session]:
-        # Each request is a savepoint: a refused request changes nothing, as in production.
-        with session.begin_nested():
-            yield session
+    def joined_session(request: Request) -> Iterator[Session]:
+        # Each request is a savepoint: a refused request changes nothing, as in production;
+        # a GET may not write, as in production (`core.db.reading`).
+        connection = session.connection()
+        connection.execution_options(**{READ_ONLY: request.method in SAFE_METHODS})
+        try:
+            with session.begin_nested():
+                yield session
+        finally:
+            connection.execution_options(**{READ_ONLY: False})
 
     app.dependency_overrides[get_session] = joined_session
     return app
