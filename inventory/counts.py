@@ -1,9 +1,11 @@
 """Physical counts (盘点): start, enter counted quantities per lot, see the variance, post.
 
-Posting adjusts each counted lot to its counted quantity, as count-adjustment movements of
-one action tied to the count. The variance is taken against the books at the moment of
-posting, so movements recorded while the count is open are not lost; lots that were not
-counted are left as they are.
+Each counted line keeps the books' quantity at the moment it was counted (`expected`), and
+its variance is taken against that: what was on the shelf then, minus what the books said
+then. Posting applies those variances to the books as count-adjustment movements of one
+action tied to the count, so a receipt or issue recorded after a lot was counted is kept,
+not undone (a lot counted at 9 that then issues 4 ends at 5, not 9). Counting a lot again
+takes the books afresh. Lots that were not counted are left as they are.
 """
 
 from __future__ import annotations
@@ -135,6 +137,7 @@ def enter(
             session.add(line)
             lines[lot_id] = line
         line.counted = entry.counted
+        line.expected = book.get(lot_id, 0)
     session.flush()
     return view(session, count_id)
 
@@ -151,7 +154,10 @@ def view(session: Session, count_id: int) -> schemas.CountPublic:
     book = _book(session, count.depot_id) if count.status == "open" else {}
     lines = []
     for line, item_code, lot in rows:
-        expected = book.get(line.lot_id, 0) if count.status == "open" else line.expected
+        # An open count's uncounted lines follow the books; a counted line keeps the books'
+        # quantity from when it was counted.
+        uncounted_open = count.status == "open" and line.counted is None
+        expected = book.get(line.lot_id, 0) if uncounted_open else line.expected
         lines.append(
             schemas.CountLinePublic(
                 item_id=line.item_id,
@@ -180,7 +186,10 @@ def view(session: Session, count_id: int) -> schemas.CountPublic:
 def post(
     session: Session, count_id: int, *, actor: str
 ) -> tuple[schemas.CountPublic, list[Movement]]:
-    """Adjust the books to the counted quantities, in one action."""
+    """Apply each counted line's variance to the books, in one action.
+
+    A lot that moved out since it was counted so far that its variance would take it below
+    zero is refused (insufficient stock) and nothing is posted: count it again."""
     count = _open(session, count_id)
     lines = list(
         session.execute(
@@ -190,7 +199,8 @@ def post(
     lock_depot_items(session, {(count.depot_id, line.item_id) for line in lines})
     book = _book(session, count.depot_id)
     for line in lines:
-        line.expected = book.get(line.lot_id, 0)
+        if line.counted is None:
+            line.expected = book.get(line.lot_id, 0)  # recorded as found; not adjusted
     items = {line.lot_id: line.item_id for line in lines}
     diffs = variances([(line.lot_id, line.expected, line.counted) for line in lines])
     movements: list[Movement] = []

@@ -67,23 +67,76 @@ def test_count_shows_variance_and_posting_adjusts_the_books(
     assert client.post(f"/counts/{count['id']}/post").status_code == 409
 
 
-def test_variance_is_taken_against_the_books_at_posting(
+def _balances(session: Session, d: Small) -> dict[str, int]:
+    return {
+        b.lot_number: b.quantity for b in service.list_balances(session, depot_ids=[d.depot_a_id])
+    }
+
+
+def test_an_issue_after_a_lot_was_counted_is_kept_when_the_count_is_posted(
     client: TestClient, session: Session, d: Small
 ) -> None:
+    """90 on the shelf when counted, 5 issued since: 85 are there, not 90."""
+    book = _balances(session, d)["W-1"]
     count = client.post("/counts", json={"depot_id": d.depot_a_id}).json()
     client.put(
         f"/counts/{count['id']}/lines",
         json={"lines": [{"item_id": d.water_id, "lot_number": "W-1", "counted": 90}]},
-    )
+    ).raise_for_status()
     client.post(
         "/movements/issues",
         json={"depot_id": d.depot_a_id, "item_id": d.water_id, "lot_number": "W-1", "quantity": 5},
-    )
+    ).raise_for_status()
+    shown = client.get(f"/counts/{count['id']}").json()["lines"]
+    assert [(x["expected"], x["counted"], x["variance"]) for x in shown if x["counted"]] == [
+        (book, 90, 90 - book)
+    ]
     client.post(f"/counts/{count['id']}/post").raise_for_status()
-    balances = {
-        b.lot_number: b.quantity for b in service.list_balances(session, depot_ids=[d.depot_a_id])
-    }
-    assert balances["W-1"] == 90
+    assert _balances(session, d)["W-1"] == 85
+
+
+def test_counting_a_lot_again_takes_the_books_afresh(
+    client: TestClient, session: Session, d: Small
+) -> None:
+    count = client.post("/counts", json={"depot_id": d.depot_a_id}).json()
+    lines = f"/counts/{count['id']}/lines"
+    client.put(
+        lines, json={"lines": [{"item_id": d.water_id, "lot_number": "W-1", "counted": 90}]}
+    ).raise_for_status()
+    client.post(
+        "/movements/issues",
+        json={"depot_id": d.depot_a_id, "item_id": d.water_id, "lot_number": "W-1", "quantity": 5},
+    ).raise_for_status()
+    client.put(
+        lines, json={"lines": [{"item_id": d.water_id, "lot_number": "W-1", "counted": 84}]}
+    ).raise_for_status()
+    client.post(f"/counts/{count['id']}/post").raise_for_status()
+    assert _balances(session, d)["W-1"] == 84
+
+
+def test_a_count_whose_lot_has_since_gone_below_its_variance_is_refused(
+    client: TestClient, session: Session, d: Small
+) -> None:
+    """Counted 10 short, then the rest issued: applying the variance would go below zero."""
+    book = _balances(session, d)["W-1"]
+    count = client.post("/counts", json={"depot_id": d.depot_a_id}).json()
+    client.put(
+        f"/counts/{count['id']}/lines",
+        json={"lines": [{"item_id": d.water_id, "lot_number": "W-1", "counted": book - 10}]},
+    ).raise_for_status()
+    client.post(
+        "/movements/issues",
+        json={
+            "depot_id": d.depot_a_id,
+            "item_id": d.water_id,
+            "lot_number": "W-1",
+            "quantity": book - 5,
+        },
+    ).raise_for_status()
+    refused = client.post(f"/counts/{count['id']}/post")
+    assert refused.status_code == 409, refused.text
+    assert _balances(session, d)["W-1"] == 5
+    assert client.get(f"/counts/{count['id']}").json()["status"] == "open"
 
 
 def test_one_open_count_per_depot(client: TestClient, d: Small) -> None:
