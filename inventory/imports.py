@@ -53,14 +53,19 @@ def import_movements(
     max_rows: int,
     allowed_depots: set[int] | None = None,
 ) -> schemas.ImportResult:
-    """Record every row of a movement file as one action, or nothing if any row is bad."""
-    rows = spreadsheet.parse_movements(data, filename, max_rows=max_rows)
+    """Record every row of a movement file as one action, or nothing if any row is bad.
+
+    Every bad cell and every unknown code, depot not yours or lot clash is listed at once;
+    only whether the stock allows the movements is checked after the rows are all good
+    (it depends on every row before it)."""
+    rows, problems = spreadsheet.read_movements(data, filename, max_rows=max_rows)
+    if not problems:
+        spreadsheet.require_rows(rows, filename)
     depots, items = _codes(
         session,
         {r.depot for r in rows} | {r.to_depot for r in rows if r.to_depot},
         {r.item for r in rows},
     )
-    problems: list[FieldProblem] = []
     good: list[spreadsheet.MovementRow] = []
     for row in rows:
         found = [
@@ -127,9 +132,13 @@ def import_movements(
         problems.append(FieldProblem(("lot",), msg, line=row.line, column="lot"))
     known, unknown = resolve_lots(session, [keys[i] for i in others], create=False)
     lot_ids.update(known)
+    # A lot that a receipt row of this file brings in is known to the rows after it, even
+    # when other problems keep it from being created now.
+    received = {(keys[i].item_id, keys[i].lot_number) for i in receipts}
     for index, msg in unknown:
         row = with_lots[others[index]]
-        if (items[row.item].id, row.lot) not in lot_ids:
+        lot_key = (items[row.item].id or 0, row.lot or "")
+        if lot_key not in lot_ids and lot_key not in received:
             problems.append(FieldProblem(("lot",), msg, line=row.line, column="lot"))
     if problems:
         _raise(problems, filename)
@@ -179,10 +188,15 @@ def import_count(
     max_rows: int,
     allowed_depots: set[int] | None = None,
 ) -> schemas.ImportResult:
-    """A count sheet: for each depot in it, a count is started, filled in and posted."""
-    rows = spreadsheet.parse_count(data, filename, max_rows=max_rows)
+    """A count sheet: for each depot in it, a count is started, filled in and posted.
+
+    Every bad cell, unknown code, depot not yours and new lot without an expiry date is
+    listed at once."""
+    rows, problems = spreadsheet.read_count(data, filename, max_rows=max_rows)
+    if not problems:
+        spreadsheet.require_rows(rows, filename)
     depots, items = _codes(session, {r.depot for r in rows}, {r.item for r in rows})
-    problems: list[FieldProblem] = []
+    coded: list[spreadsheet.CountRow] = []
     for row in rows:
         bad = _check_depot(depots.get(row.depot), row.depot, row.line, "depot", allowed_depots)
         if bad:
@@ -191,11 +205,11 @@ def import_count(
             problems.append(
                 FieldProblem(("item",), f"unknown item '{row.item}'", line=row.line, column="item")
             )
-    if problems:
-        _raise(problems, filename)
-    keys = [LotKey(items[r.item].id or 0, r.lot, r.expiry, r.reserve_type) for r in rows]
+        elif bad is None:
+            coded.append(row)
+    keys = [LotKey(items[r.item].id or 0, r.lot, r.expiry, r.reserve_type) for r in coded]
     known, _ = resolve_lots(session, keys, create=False)
-    for row in rows:
+    for row in coded:
         item = items[row.item]
         if (item.id, row.lot) not in known and row.expiry is None and item.shelf_life_days:
             problems.append(

@@ -18,12 +18,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import PurePath
-from typing import Literal
+from typing import Literal, TypeVar
 
 import pandas as pd
 
 from core.errors import FieldProblem, InvalidInput
 from inventory.rules import MAX_QUANTITY
+
+_R = TypeVar("_R")
 
 Format = Literal["csv", "xlsx"]
 
@@ -305,6 +307,17 @@ def _require(table: Table, required: Sequence[str], filename: str) -> None:
 
 
 def parse_movements(data: bytes, filename: str, *, max_rows: int) -> list[MovementRow]:
+    """The file's movement rows; any bad cell refuses the file, listing every one."""
+    rows, problems = read_movements(data, filename, max_rows=max_rows)
+    return _whole(rows, problems, filename)
+
+
+def read_movements(
+    data: bytes, filename: str, *, max_rows: int
+) -> tuple[list[MovementRow], list[FieldProblem]]:
+    """The rows whose cells are good, and a problem per bad cell of the others.
+
+    A file that cannot be read as a table, or lacks a required column, is refused here."""
     table = read_table(data, filename, max_rows=max_rows)
     _require(table, MOVEMENT_REQUIRED, filename)
     problems: list[FieldProblem] = []
@@ -347,13 +360,19 @@ def parse_movements(data: bytes, filename: str, *, max_rows: int) -> list[Moveme
                     occurred_at=occurred if isinstance(occurred, datetime) else None,
                 )
             )
-    _raise(problems, filename)
-    if not out:
-        raise InvalidInput(f"{filename}: the file holds no rows.")
-    return out
+    return out, problems
 
 
 def parse_count(data: bytes, filename: str, *, max_rows: int) -> list[CountRow]:
+    """The file's count rows; any bad cell refuses the file, listing every one."""
+    rows, problems = read_count(data, filename, max_rows=max_rows)
+    return _whole(rows, problems, filename)
+
+
+def read_count(
+    data: bytes, filename: str, *, max_rows: int
+) -> tuple[list[CountRow], list[FieldProblem]]:
+    """The rows whose cells are good, and a problem per bad cell of the others."""
     table = read_table(data, filename, max_rows=max_rows)
     _require(table, COUNT_REQUIRED, filename)
     problems: list[FieldProblem] = []
@@ -392,10 +411,18 @@ def parse_count(data: bytes, filename: str, *, max_rows: int) -> list[CountRow]:
                     reserve_type=reserve or "government",
                 )
             )
+    return out, problems
+
+
+def _whole(rows: list[_R], problems: list[FieldProblem], filename: str) -> list[_R]:
     _raise(problems, filename)
-    if not out:
+    require_rows(rows, filename)
+    return rows
+
+
+def require_rows(rows: Sequence[object], filename: str) -> None:
+    if not rows:
         raise InvalidInput(f"{filename}: the file holds no rows.")
-    return out
 
 
 def _raise(problems: list[FieldProblem], filename: str) -> None:

@@ -76,6 +76,50 @@ def test_a_file_with_bad_rows_is_rejected_whole_with_every_row_explained(
     assert service.list_balances(session) == []
 
 
+def test_bad_cells_and_unknown_codes_are_listed_together(
+    client: TestClient, session: Session, d: Small
+) -> None:
+    """One upload tells everything that can be told: a fraction on one row and an unknown
+    item on another are both listed (not the first kind only)."""
+    text = (
+        "kind,depot,item,lot,expiry,quantity\n"
+        "receipt,DA,TENT,T-1,,2.5\n"  # 2 a fraction
+        "receipt,DA,GOLD,G-1,,1\n"  # 3 unknown item
+        "receipt,NOPE,TENT,T-2,,1\n"  # 4 unknown depot
+        "receipt,DA,TENT,T-3,,4\n"  # 5 fine
+        "issue,DA,TENT,T-3,,1\n"  # 6 fine: lot T-3 comes in on line 5
+        "issue,DA,TENT,T-9,,1\n"  # 7 unknown lot
+    )
+    answer = upload(client, "/imports/movements", text)
+    assert answer.status_code == 422, answer.text
+    assert [(e["line"], e["column"]) for e in answer.json()["errors"]] == [
+        (2, "quantity"),
+        (3, "item"),
+        (4, "depot"),
+        (7, "lot"),
+    ]
+    assert service.list_movements(session) == []
+
+
+def test_a_count_sheet_lists_bad_cells_and_unknown_codes_together(
+    client: TestClient, session: Session, d: Small
+) -> None:
+    text = (
+        "depot,item,lot,counted\n"
+        "DA,TENT,T-1,-1\n"  # 2 negative
+        "DA,GOLD,G-1,1\n"  # 3 unknown item
+        "NOPE,TENT,T-1,1\n"  # 4 unknown depot
+    )
+    answer = upload(client, "/imports/counts", text)
+    assert answer.status_code == 422, answer.text
+    assert [(e["line"], e["column"]) for e in answer.json()["errors"]] == [
+        (2, "counted"),
+        (3, "item"),
+        (4, "depot"),
+    ]
+    assert service.list_movements(session) == []
+
+
 def test_stock_problems_are_listed_per_row_after_the_codes_check_out(
     client: TestClient, session: Session, d: Small
 ) -> None:
