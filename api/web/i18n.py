@@ -108,6 +108,7 @@ ZH: Final[dict[str, str]] = {
     "Number": "编号",
     "Plan": "方案",
     "Post the count": "盘点过账",
+    "Cancel the count": "取消盘点",
     "Problem": "问题",
     "Qualification": "资格",
     "Qualification decisions": "资格决定",

@@ -295,6 +295,13 @@ FIXED: Final[dict[str, str]] = {
     "Nothing to move: no lines were given.": "没有可调拨的内容：未提供任何行。",
     "a transfer needs two different depots": "调拨须在两个不同的仓库之间进行",
     "This Idempotency-Key was already used for a different request.": "此 Idempotency-Key 已用于另一个请求。",  # noqa: E501
+    # page forms sent again (api.web.once)
+    "This form was already sent with other values; nothing was changed. Open the page again.": (
+        "此表单已用其他内容提交过，本次未作任何更改。请重新打开页面。"
+    ),
+    "This form's one-time key is not valid; nothing was changed. Open the page again.": (
+        "此表单的一次性标识无效，未作任何更改。请重新打开页面。"
+    ),
     # spreadsheet rows
     "is empty": "为空",
     "must be greater than zero": "必须大于零",

@@ -17,8 +17,8 @@ from sqlmodel import Session
 from api.deps import SessionDep
 from api.security import scope
 from api.security.service import Principal
-from api.web import auth
-from api.web.forms import Outcome, attempt, parse
+from api.web import auth, once
+from api.web.forms import FormFields, Outcome, attempt, parse
 from api.web.render import render
 from core.clock import utcnow
 from core.errors import NotPermitted
@@ -124,6 +124,8 @@ def _movement_page(
             "message": outcome.message,
             "values": values or {},
             "done": done,
+            "once_field": once.FIELD,
+            "once_key": once.new_key(),
         },
         who=who,
         status_code=outcome.status,
@@ -155,19 +157,20 @@ def movement_form(
 
 
 @router.post("/{depot_id}/move/{kind}", response_class=HTMLResponse)
-async def record_movement(
+def record_movement(
     request: Request,
     session: SessionDep,
     who: auth.StockPage,
     _csrf: auth.Csrf,
+    form: FormFields,
     depot_id: int,
     kind: str,
 ) -> Response:
-    """Record a receipt, issue or transfer out of this depot; on a problem show the form again."""
+    """Record a receipt, issue or transfer out of this depot, once per form shown; on a
+    problem show the form again."""
     depot = chosen_depot(session, who, depot_id)
     if depot is None or kind not in KINDS:
         raise NotPermitted("Unknown kind of movement.")
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     model, depot_field = KINDS[kind]
     parsed = parse(model, {**form, depot_field: str(depot_id)}, ints=INTS)
     outcome: Outcome[Any] = parsed
@@ -176,10 +179,20 @@ async def record_movement(
         if isinstance(data, schemas.TransferCreate):
             outcome = _in_scope_transfer(session, data)
         if outcome.ok:
-            outcome = attempt(session, lambda: _apply(session, data, actor=who.username))
-    if not outcome.ok:
+
+            def change() -> str:
+                _apply(session, data, actor=who.username)
+                return f"/web/depot?depot_id={depot_id}&done={kind}"
+
+            outcome = attempt(
+                session,
+                lambda: once.run(
+                    session, actor=who.username, path=request.url.path, form=form, action=change
+                ),
+            )
+    if not outcome.ok or outcome.result is None:
         return _movement_page(request, session, who, depot, kind=kind, outcome=outcome, values=form)
-    return RedirectResponse(f"/web/depot?depot_id={depot_id}&done={kind}", status_code=303)
+    return RedirectResponse(outcome.result, status_code=303)
 
 
 def _in_scope_transfer(session: Session, data: schemas.TransferCreate) -> Outcome[Any]:

@@ -1,7 +1,8 @@
 """Coordinator pages: the district map by days of supply, the district's alerts (each with
 what to do and a link to the page that does it; acknowledging one), the active scenario
 and its latest forecast with a fan chart, the allocation plan with each community's
-reason, and approving it."""
+reason, and approving it. Acknowledging and approving run once per form shown
+(`api.web.once`): each form drawn carries its own one-time key."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from sqlmodel import Session
 from api.deps import SessionDep, SettingsDep
 from api.security import scope
 from api.security.service import Principal
-from api.web import auth, district_map
-from api.web.forms import attempt
+from api.web import auth, district_map, once
+from api.web.forms import FormFields, attempt
 from api.web.render import render
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput
@@ -136,6 +137,8 @@ def district_page(
         "communities": {c.code: c for c in inventory.list_communities(session, district_id)},
         **_map_context(session, district_id, item_id),
         **_forecast(session, district_id),
+        "once_field": once.FIELD,
+        "new_once_key": once.new_key,
     }
     return render(request, "district.html", context, who=who)
 
@@ -165,12 +168,25 @@ def fan_chart(
 
 @router.post("/plans/{plan_id}/approve")
 def approve(
-    request: Request, session: SessionDep, who: auth.PlansPage, _csrf: auth.Csrf, plan_id: int
+    request: Request,
+    session: SessionDep,
+    who: auth.PlansPage,
+    _csrf: auth.Csrf,
+    form: FormFields,
+    plan_id: int,
 ) -> Response:
     """Approve the draft plan; a refusal is shown on the page and changes nothing."""
     scope.check_district(who, plans.get_plan(session, plan_id).district_id)
+
+    def change() -> str:
+        plans.approve(session, plan_id, actor=who.username, now=utcnow())
+        return "/web/district#plan"
+
     outcome = attempt(
-        session, lambda: plans.approve(session, plan_id, actor=who.username, now=utcnow())
+        session,
+        lambda: once.run(
+            session, actor=who.username, path=request.url.path, form=form, action=change
+        ),
     )
     if not outcome.ok:
         return render(
@@ -180,7 +196,7 @@ def approve(
             who=who,
             status_code=outcome.status,
         )
-    return RedirectResponse("/web/district#plan", status_code=303)
+    return RedirectResponse(outcome.result or "/web/district#plan", status_code=303)
 
 
 @router.post("/alerts/acknowledge")
@@ -190,6 +206,7 @@ def acknowledge_alert(
     settings: SettingsDep,
     who: auth.PlansPage,
     _csrf: auth.Csrf,
+    form: FormFields,
     key: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Acknowledge one of the district's alerts (recorded first if the schedule has not
@@ -204,10 +221,15 @@ def acknowledge_alert(
             status_code=422,
         )
     cfg = alerts.config(settings)
+
+    def change() -> str:
+        alerts.acknowledge_key(session, district_id, key, actor=who.username, now=utcnow(), cfg=cfg)
+        return "/web/district#alerts"
+
     outcome = attempt(
         session,
-        lambda: alerts.acknowledge_key(
-            session, district_id, key, actor=who.username, now=utcnow(), cfg=cfg
+        lambda: once.run(
+            session, actor=who.username, path=request.url.path, form=form, action=change
         ),
     )
     if not outcome.ok:
@@ -218,4 +240,4 @@ def acknowledge_alert(
             who=who,
             status_code=outcome.status,
         )
-    return RedirectResponse("/web/district#alerts", status_code=303)
+    return RedirectResponse(outcome.result or "/web/district#alerts", status_code=303)
