@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Header, Request, UploadFile
@@ -45,9 +46,7 @@ def run_write(
     fingerprint = idempotency.fingerprint(request.method, request.url.path, payload)
     stored = idempotency.begin(session, scope=scope, key=key, request_fingerprint=fingerprint)
     if stored is not None:
-        return JSONResponse(
-            stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
-        )
+        return _replayed(stored)
     body = jsonable_encoder(action())
     idempotency.finish(
         session,
@@ -58,6 +57,46 @@ def run_write(
         body=redact(body) if redact else body,
     )
     return JSONResponse(body, status_code=status_code)
+
+
+@dataclass(frozen=True)
+class WriteOnce:
+    """An API write's Idempotency-Key for a long solve (`core.solves.Once`): a stored answer
+    is replayed before solving; the key is claimed and the answer recorded with the store."""
+
+    request: Request
+    key: str | None
+    scope: str
+    payload: bytes
+    status_code: int = 201
+
+    def replay(self, session: Session) -> JSONResponse | None:
+        if self.key is None:
+            return None
+        fingerprint = idempotency.fingerprint(
+            self.request.method, self.request.url.path, self.payload
+        )
+        stored = idempotency.peek(
+            session, scope=self.scope, key=self.key, request_fingerprint=fingerprint
+        )
+        return None if stored is None else _replayed(stored)
+
+    def run(self, session: Session, store: Callable[[], Any]) -> JSONResponse:
+        return run_write(
+            session,
+            self.request,
+            key=self.key,
+            scope=self.scope,
+            payload=self.payload,
+            action=store,
+            status_code=self.status_code,
+        )
+
+
+def _replayed(stored: idempotency.StoredAnswer) -> JSONResponse:
+    return JSONResponse(
+        stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
+    )
 
 
 def payload_of(body: BaseModel | Sequence[BaseModel] | None = None) -> bytes:

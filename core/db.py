@@ -9,16 +9,22 @@ can never lose an update; units of work that only read (`reading(engine)`: the A
 requests) begin deferred and read a snapshot without taking the write lock. PostgreSQL runs
 at READ COMMITTED; services take row locks (`SELECT ... FOR UPDATE`) on the rows they
 change. On both, a statement that writes in a read-only unit of work is refused.
+
+A long solve (a forecast, an allocation, routes) never runs inside a writing transaction:
+it reads what it needs in a read-only unit of work, solves with no session open, and stores
+in a short writing one that first checks that what it read has not changed since
+(`core.solves`, with the `UnitsOfWork` below). Other writers wait only for the store.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
@@ -139,6 +145,32 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commits when the block ends, rolls back if it raises."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+class UnitsOfWork(Protocol):
+    """Opens units of work one after another (for work that must not hold one open)."""
+
+    def reading(self) -> AbstractContextManager[Session]:
+        """A read-only unit of work (see `reading`)."""
+        ...
+
+    def writing(self) -> AbstractContextManager[Session]:
+        """A unit of work that may write: committed when the block ends, rolled back if
+        it raises."""
+        ...
+
+
+@dataclass(frozen=True)
+class EngineUnits:
+    """Units of work on an engine, each in its own transaction and connection."""
+
+    engine: Engine
+
+    def reading(self) -> AbstractContextManager[Session]:
+        return session_scope(reading(self.engine))
+
+    def writing(self) -> AbstractContextManager[Session]:
+        return session_scope(self.engine)
 
 
 _engines: dict[str, Engine] = {}

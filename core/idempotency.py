@@ -77,6 +77,22 @@ def begin(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 7))"),
             {"k": f"{scope}\n{key}"},
         )
+    return _stored(session, scope=scope, key=key, request_fingerprint=request_fingerprint)
+
+
+def peek(
+    session: Session, *, scope: str, key: str, request_fingerprint: str
+) -> StoredAnswer | None:
+    """The earlier answer for `key`, if there is one, without claiming the key (it only
+    reads): a long solve asks this before solving, then claims the key with `begin` in the
+    transaction that stores its result. A key reused for a different request is a 409."""
+    key = check_key(key)
+    return _stored(session, scope=scope, key=key, request_fingerprint=request_fingerprint)
+
+
+def _stored(
+    session: Session, *, scope: str, key: str, request_fingerprint: str
+) -> StoredAnswer | None:
     record = session.execute(
         select(IdempotencyRecord).where(
             IdempotencyRecord.scope == scope,  # type: ignore[arg-type]

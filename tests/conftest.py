@@ -18,6 +18,8 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -30,7 +32,7 @@ from sqlmodel import Session
 
 import migrations
 from api.app import create_app
-from api.deps import SAFE_METHODS, get_session
+from api.deps import get_session, get_units, marked_reads_only, request_reads_only
 from api.security.deps import current_principal
 from api.security.service import Principal
 from core.db import READ_ONLY, make_engine
@@ -195,15 +197,44 @@ def _app(session: Session, engine: Engine, settings: Settings) -> FastAPI:
         # Each request is a savepoint: a refused request changes nothing, as in production;
         # a GET may not write, as in production (`core.db.reading`).
         connection = session.connection()
-        connection.execution_options(**{READ_ONLY: request.method in SAFE_METHODS})
+        connection.execution_options(**{READ_ONLY: request_reads_only(request)})
         try:
-            with session.begin_nested():
-                yield session
+            if marked_reads_only(request):
+                yield session  # its writes are the route's own units (`JoinedUnits`)
+            else:
+                with session.begin_nested():
+                    yield session
         finally:
             connection.execution_options(**{READ_ONLY: False})
 
     app.dependency_overrides[get_session] = joined_session
+    app.dependency_overrides[get_units] = lambda: JoinedUnits(session)
     return app
+
+
+@dataclass(frozen=True)
+class JoinedUnits:
+    """A route's own units of work (`api.deps.get_units`) as savepoints of the test's
+    transaction; the reading one may not write, as in production."""
+
+    session: Session
+
+    @contextmanager
+    def _unit(self, read_only: bool) -> Iterator[Session]:
+        connection = self.session.connection()
+        before = connection.get_execution_options().get(READ_ONLY, False)
+        connection.execution_options(**{READ_ONLY: read_only})
+        try:
+            with self.session.begin_nested():
+                yield self.session
+        finally:
+            connection.execution_options(**{READ_ONLY: before})
+
+    def reading(self) -> AbstractContextManager[Session]:
+        return self._unit(True)
+
+    def writing(self) -> AbstractContextManager[Session]:
+        return self._unit(False)
 
 
 @pytest.fixture

@@ -18,11 +18,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, UnitsDep, end_reads, reads_only
 from api.routers.ledger import LedgerSignerDep
 from api.security import scope
 from api.security.deps import PlanWriter, Reader, StockWriter
-from api.writes import IdempotencyKey, payload_of, run_write
+from api.writes import IdempotencyKey, WriteOnce, payload_of, run_write
 from core.clock import utcnow
 from core.errors import InvalidInput
 from inventory import service as inventory
@@ -231,10 +231,12 @@ def delete_travel_matrix(
 
 
 @router.post("/plans/{plan_id}/routes", response_model=schemas.RoutePlanPublic, status_code=201)
+@reads_only
 def create_routes(
     plan_id: int,
     data: schemas.RoutesCreate,
     session: SessionDep,
+    units: UnitsDep,
     settings: SettingsDep,
     osrm: OsrmDep,
     request: Request,
@@ -245,26 +247,20 @@ def create_routes(
     stop must be reached by the plan's deadline; lines that cannot go are listed under
     `left_out` with the reason. Travel comes from the district's travel table when it names
     every place, else the OSRM server (if configured), else great circle × 1.3: see
-    `travel_source` and `travel_fallbacks`."""
+    `travel_source` and `travel_fallbacks`. The solve holds no transaction: a plan that
+    changed meanwhile is a 409 and nothing is stored."""
     scope.check_district(who, plans.get_plan(session, plan_id).district_id)
-    return run_write(
-        session,
-        request,
-        key=key,
-        scope=who.username,
-        payload=payload_of(data),
-        action=lambda: service.routes_public(
-            session,
-            service.create_routes(
-                session,
-                plan_id,
-                data,
-                actor=who.username,
-                now=utcnow(),
-                time_limit_s=settings.routing_time_limit_s,
-                osrm=osrm,
-            ),
-        ),
+    end_reads(session)
+    return service.compute_routes(
+        units,
+        plan_id,
+        data,
+        actor=who.username,
+        now=utcnow(),
+        time_limit_s=settings.routing_time_limit_s,
+        osrm=osrm,
+        answer=service.routes_public,
+        once=WriteOnce(request, key, who.username, payload_of(data)),
     )
 
 

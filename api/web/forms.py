@@ -80,13 +80,18 @@ def attempt(session: Session, action: Callable[[], R]) -> Outcome[R]:
         with session.begin_nested():
             return Outcome(result=action())
     except DomainError as exc:
-        errors: dict[str, str] = {}
-        for problem in exc.problems:
-            names = [p for p in problem.loc if isinstance(p, str)]
-            if names:
-                errors.setdefault(names[-1], problem.msg)
-        problems = [p.as_dict() for p in exc.problems]
-        return Outcome(errors=errors, message=exc.detail, status=exc.status, problems=problems)
+        return refusal(exc)
+
+
+def refusal(exc: DomainError) -> Outcome[Any]:
+    """A service's refusal as the form's messages: per field where it names one."""
+    errors: dict[str, str] = {}
+    for problem in exc.problems:
+        names = [p for p in problem.loc if isinstance(p, str)]
+        if names:
+            errors.setdefault(names[-1], problem.msg)
+    problems = [p.as_dict() for p in exc.problems]
+    return Outcome(errors=errors, message=exc.detail, status=exc.status, problems=problems)
 
 
 async def form_fields(request: Request) -> dict[str, str]:

@@ -20,16 +20,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, UnitsDep, end_reads, reads_only
 from api.routers.dispatch import OsrmDep
 from api.security import scope
 from api.security.service import Principal
 from api.web import auth, once, route_map
-from api.web.forms import FormFields, Outcome, attempt
+from api.web.forms import FormFields, Outcome, attempt, refusal
 from api.web.pages_district import district_of
 from api.web.render import language, render
+from api.web.solves import PageOnce
 from core.clock import utcnow
-from core.errors import InvalidInput
+from core.errors import DomainError, InvalidInput
 from inventory import service as inventory
 from inventory.models import Community, Depot, Item
 from ledger import keys
@@ -359,9 +360,11 @@ def approve_plan(
 
 
 @router.post("/{plan_id}/routes", response_class=HTMLResponse)
+@reads_only
 def compute_routes(
     request: Request,
     session: SessionDep,
+    units: UnitsDep,
     settings: SettingsDep,
     who: auth.PlansPage,
     _csrf: auth.Csrf,
@@ -371,7 +374,7 @@ def compute_routes(
 ) -> Response:
     """Route the approved plan with the district's vehicles, leaving in `delay_h` hours;
     travel from the district's table, else the OSRM server of the settings, else the
-    estimate (as the API routes)."""
+    estimate (as the API routes, with no transaction open while solving)."""
     _plan_in_scope(session, who, plan_id)
     text = form.get("delay_h", "").strip() or "0"
     if not text.isdigit() or int(text) > MAX_DELAY_H:
@@ -381,20 +384,22 @@ def compute_routes(
         return _plan_page(request, session, who, plan_id, outcome, form)
     now = utcnow()
     data = dispatch_schemas.RoutesCreate(departs_at=now + timedelta(hours=int(text)))
-
-    def change() -> str:
-        made = dispatch.create_routes(
-            session,
+    end_reads(session)
+    try:
+        location = dispatch.compute_routes(
+            units,
             plan_id,
             data,
             actor=who.username,
             now=now,
             time_limit_s=settings.routing_time_limit_s,
             osrm=osrm,
+            answer=lambda _, made: f"/web/plans/{plan_id}?done=routed#routes-{made.id}",
+            once=PageOnce(who.username, request.url.path, form),
         )
-        return f"/web/plans/{plan_id}?done=routed#routes-{made.id}"
-
-    return _done(request, session, who, plan_id, form, change)
+    except DomainError as exc:
+        return _plan_page(request, session, who, plan_id, refusal(exc), form)
+    return RedirectResponse(location, status_code=303)
 
 
 @router.post("/routes/{route_plan_id}/dispatch", response_class=HTMLResponse)

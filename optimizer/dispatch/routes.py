@@ -6,12 +6,17 @@ Travel comes from the district's travel table, else the OSRM server the caller p
 else the great-circle estimate (`optimizer.dispatch.travel`); the draft records which one
 and why better ones were not used. Every stop must be reached by the plan's deadline.
 Solving is CPU-bound and runs in this process (`workers=1`): call it from a worker thread.
+
+`create` does it all in the caller's unit of work; the API splits it into `prepare` (reads),
+`solve` (no database) and `store` (writes, refusing if the plan changed meanwhile), so the
+solve holds no transaction (`core.solves`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,7 +45,7 @@ from optimizer.dispatch.schemas import (
     TravelFallbackPublic,
     TripPublic,
 )
-from optimizer.dispatch.travel import Location, OsrmFetch, Place, Travel
+from optimizer.dispatch.travel import Location, OsrmFetch, Place, Travel, TravelTable
 from optimizer.plans import service as plans
 from optimizer.plans.schemas import PlanPublic
 from optimizer.routing.travel import Point
@@ -68,6 +73,29 @@ def destination_depots(session: Session, district_id: int) -> dict[int, int]:
     return out
 
 
+@dataclass(frozen=True)
+class PreparedRoutes:
+    """Everything routing needs, read from the database as plain data."""
+
+    plan: PlanPublic
+    fingerprint: str
+    """`plan_fingerprint` of the plan as read: the store refuses if it changed since."""
+    departs: datetime
+    seed: int
+    problem: DispatchProblem
+    """The problem without travel data (the solve chooses it: the table, OSRM, estimate)."""
+    left_out: tuple[LeftOut, ...]
+    receiving: dict[int, int]
+    locations: tuple[Location, ...]
+    table: TravelTable | None
+
+
+@dataclass(frozen=True)
+class SolvedRoutes:
+    routes: DispatchRoutes
+    travel: Travel | None
+
+
 def create(
     session: Session,
     plan_id: int,
@@ -80,7 +108,14 @@ def create(
 ) -> RoutePlan:
     """Route an approved plan's depot-sourced lines with the district's active vehicles,
     every stop by the plan's deadline; `osrm` is asked for travel when the district's
-    table does not cover the trips."""
+    table does not cover the trips. All in the caller's unit of work (the command line,
+    tests); the API solves outside it (`optimizer.dispatch.service.compute_routes`)."""
+    prepared = prepare(session, plan_id, data, now=now)
+    return store(session, prepared, solve(prepared, time_limit_s=time_limit_s, osrm=osrm), actor)
+
+
+def prepare(session: Session, plan_id: int, data: RoutesCreate, *, now: datetime) -> PreparedRoutes:
+    """Read the approved plan, the fleet, places and the travel table (reads only)."""
     row = plans.get_plan(session, plan_id)
     if row.status != "approved":
         raise Conflict(f"Plan {plan_id} is {row.status}; approve it before routing.")
@@ -145,11 +180,6 @@ def create(
         for c in communities
     ]
     locations = _locations(loads, fleet_vehicles, places)
-    chosen = (
-        travel.choose(locations, table=matrix.district_table(session, district_id), osrm=osrm)
-        if locations
-        else None
-    )
     problem = DispatchProblem(
         loads=tuple(loads),
         vehicles=fleet_vehicles,
@@ -158,19 +188,56 @@ def create(
         priority_communities=frozenset(
             f.community_id for f in plan.fills if f.tier == "priority" and f.delivered > 0
         ),
-        travel=chosen,
         deadline_s=deadline_s,
     )
-    solved = route(problem, seed=data.seed, time_limit_s=time_limit_s)
+    return PreparedRoutes(
+        plan=plan,
+        fingerprint=plan_fingerprint(plan),
+        departs=departs,
+        seed=data.seed,
+        problem=problem,
+        left_out=tuple(left_out),
+        receiving=receiving,
+        locations=tuple(locations),
+        table=matrix.district_table(session, district_id) if locations else None,
+    )
+
+
+def solve(
+    prepared: PreparedRoutes, *, time_limit_s: float, osrm: OsrmFetch | None = None
+) -> SolvedRoutes:
+    """Choose the travel data (asking `osrm` if the table does not cover the trips) and
+    route; no database. CPU-bound: run it in a worker thread."""
+    chosen = (
+        travel.choose(prepared.locations, table=prepared.table, osrm=osrm)
+        if prepared.locations
+        else None
+    )
+    problem = replace(prepared.problem, travel=chosen)
+    return SolvedRoutes(route(problem, seed=prepared.seed, time_limit_s=time_limit_s), chosen)
+
+
+def store(
+    session: Session, prepared: PreparedRoutes, solved: SolvedRoutes, actor: str
+) -> RoutePlan:
+    """Store the routes as a draft, if the plan is still what they were computed from (its
+    row locked until the transaction ends); else `Conflict` and nothing is stored."""
+    plan_id = prepared.plan.id
+    row = plans.get_plan(session, plan_id, for_update=True)
+    if plan_fingerprint(plans.plan_public(session, row)) != prepared.fingerprint:
+        raise Conflict(
+            f"Plan {plan_id} changed while routes were computed; compute them again.",
+            extra={"plan_id": plan_id},
+        )
     return _store(
         session,
-        plan,
-        solved,
-        [*left_out, *solved.left_out],
-        receiving,
-        departs,
+        prepared.plan,
+        solved.routes,
+        [*prepared.left_out, *solved.routes.left_out],
+        prepared.receiving,
+        prepared.departs,
         actor,
-        chosen,
+        solved.travel,
     )
 
 

@@ -1,11 +1,24 @@
 """The dispatch use cases, as the API and the command line call them.
 
-Every function takes the caller's session and never commits. Routing is CPU-bound: call
-`create_routes` from a worker thread (a sync route), never on the event loop.
+Every function takes the caller's session and never commits, except `compute_routes`:
+routing is CPU-bound and may take its whole time limit, so it opens its own units of work
+and solves with none open (`core.solves`): the plan is read in a read-only one, the routes
+solved outside any transaction, and stored in a short writing one that refuses if the plan
+changed meanwhile. Call it (and `create_routes`, which does all three in the caller's
+session) from a worker thread (a sync route), never on the event loop.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from sqlmodel import Session
+
+from core.db import UnitsOfWork
+from core.solves import Once, prepare_solve_store
+from optimizer.dispatch import routes
 from optimizer.dispatch.manifests import approve as approve_routes
 from optimizer.dispatch.manifests import for_depots as manifests_for_depots
 from optimizer.dispatch.manifests import get as get_manifest
@@ -16,21 +29,55 @@ from optimizer.dispatch.matrix import export_csv as export_travel_matrix
 from optimizer.dispatch.matrix import import_csv as import_travel_matrix
 from optimizer.dispatch.matrix import public as travel_matrix
 from optimizer.dispatch.matrix import remove as remove_travel_matrix
+from optimizer.dispatch.models import RoutePlan
 from optimizer.dispatch.receipts import DEFAULT_GRACE_MINUTES, overdue, receive
 from optimizer.dispatch.routes import create as create_routes
 from optimizer.dispatch.routes import get as get_routes
 from optimizer.dispatch.routes import get_trip
 from optimizer.dispatch.routes import list_for as list_routes
 from optimizer.dispatch.routes import public as routes_public
+from optimizer.dispatch.schemas import RoutesCreate
+from optimizer.dispatch.travel import OsrmFetch
 from optimizer.dispatch.vehicles import create as create_vehicle
 from optimizer.dispatch.vehicles import get as get_vehicle
 from optimizer.dispatch.vehicles import list_for as list_vehicles
 from optimizer.dispatch.vehicles import update as update_vehicle
 from optimizer.dispatch.views import map_svg, route_sheet, sheet_html
 
+R = TypeVar("R")
+A = TypeVar("A")
+
+
+def compute_routes(
+    units: UnitsOfWork,
+    plan_id: int,
+    data: RoutesCreate,
+    *,
+    actor: str,
+    now: datetime,
+    time_limit_s: float,
+    osrm: OsrmFetch | None,
+    answer: Callable[[Session, RoutePlan], R],
+    once: Once[R, A],
+) -> A:
+    """Route an approved plan with no transaction open during the solve; `answer` turns the
+    stored draft into what the caller answers (in the storing transaction), `once` runs it
+    at most once per key (an earlier answer is returned without solving)."""
+    return prepare_solve_store(
+        units,
+        prepare=lambda session: routes.prepare(session, plan_id, data, now=now),
+        solve=lambda prepared: routes.solve(prepared, time_limit_s=time_limit_s, osrm=osrm),
+        store=lambda session, prepared, solved: answer(
+            session, routes.store(session, prepared, solved, actor)
+        ),
+        once=once,
+    )
+
+
 __all__ = [
     "DEFAULT_GRACE_MINUTES",
     "approve_routes",
+    "compute_routes",
     "create_routes",
     "create_vehicle",
     "export_travel_matrix",

@@ -1,0 +1,252 @@
+"""Routes are solved with no transaction open, through the served API on both databases.
+
+The solver is made slow (it waits for the test to release it), so the test can act while a
+solve runs: a depot's receipt goes through meanwhile, a plan changed meanwhile refuses the
+store, and an Idempotency-Key replay or duplicate never solves or stores twice.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, col
+
+from api.security import service as users
+from core.clock import utcnow
+from core.db import session_scope
+from core.settings import Settings
+from inventory.models import Movement
+from optimizer.dispatch import routes
+from optimizer.dispatch import service as dispatch
+from optimizer.dispatch.models import RoutePlan
+from optimizer.dispatch.planning import DispatchProblem, DispatchRoutes
+from optimizer.dispatch.schemas import VehicleCreate
+from optimizer.plans import service as plans
+from optimizer.plans.models import AllocationLine, AllocationPlanRow
+from optimizer.plans.schemas import PlanCreate
+from tests.optimizer.plans.helpers import district_with_history, scenario
+from tests.serve import served
+
+WAIT_S = 60
+
+
+class SlowSolver:
+    """The real router, each call held until `release` is set; counts its calls."""
+
+    def __init__(self, real: Callable[..., DispatchRoutes]) -> None:
+        self.real = real
+        self.release = threading.Event()
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, problem: DispatchProblem, *, seed: int, time_limit_s: float) -> Any:
+        with self._lock:
+            self.calls += 1
+        assert self.release.wait(WAIT_S), "the test never released the solver"
+        return self.real(problem, seed=seed, time_limit_s=time_limit_s)
+
+    def wait_for_calls(self, n: int) -> None:
+        deadline = time.monotonic() + WAIT_S
+        while self.calls < n:
+            assert time.monotonic() < deadline, f"the solver was called {self.calls} times"
+            time.sleep(0.02)
+
+
+@pytest.fixture
+def solver(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowSolver]:
+    slow = SlowSolver(routes.route)
+    monkeypatch.setattr(routes, "route", slow)
+    yield slow
+    slow.release.set()  # never leave a server thread waiting
+
+
+@dataclass(frozen=True)
+class World:
+    plan_id: int
+    depot_id: int
+    item_id: int
+    coordinator: dict[str, str]
+    manager: dict[str, str]
+
+
+@pytest.fixture
+def world(fresh_engine: Engine) -> World:
+    """An approved plan with a truck at the warehouse, a coordinator and a depot manager."""
+    now = utcnow()
+    with session_scope(fresh_engine) as session:
+        d = district_with_history(session)
+        plans.declare_scenario(
+            session,
+            d.district_id,
+            scenario(),
+            origin="test",
+            start=None,
+            actor="t",
+            today=now.date(),
+        )
+        plans.run_forecast(session, d.district_id, actor="t", today=now.date(), horizon=14)
+        plan = plans.create_plan(
+            session, d.district_id, PlanCreate(deadline_h=48), actor="t", now=now, time_limit_s=10
+        )
+        plans.approve(session, plan.id or 0, actor="t", now=now)
+        dispatch.create_vehicle(
+            session,
+            d.district_id,
+            VehicleCreate(
+                code="T1",
+                name="truck",
+                weight_capacity_kg=5000,
+                volume_capacity_l=20_000,
+                start_depot_id=d.warehouse_id,
+            ),
+        )
+        return World(
+            plan_id=plan.id or 0,
+            depot_id=d.depot_a_id,
+            item_id=d.tent_id,
+            coordinator=_bearer(session, "coord", "coordinator", district_id=d.district_id),
+            manager=_bearer(session, "keeper", "depot_manager", depot_ids=[d.depot_a_id]),
+        )
+
+
+def _bearer(session: Session, username: str, role: str, **scope: Any) -> dict[str, str]:
+    user = users.create_user(
+        session, username=username, password="a long enough pass", role=role, **scope
+    )
+    _, token = users.create_api_token(session, user, name=username)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _post(base: str, path: str, headers: dict[str, str], body: Any) -> httpx.Response:
+    with httpx.Client(base_url=base, timeout=WAIT_S + 30, headers=headers) as http:
+        return http.post(path, json=body)
+
+
+def _route_plans(engine: Engine) -> list[RoutePlan]:
+    with session_scope(engine) as session:
+        return list(session.execute(select(RoutePlan)).scalars())
+
+
+@pytest.fixture
+def fast(settings: Settings) -> Settings:
+    return settings.model_copy(update={"routing_time_limit_s": 0.5})
+
+
+def test_a_receipt_is_recorded_while_routes_are_solved(
+    fresh_engine: Engine, fast: Settings, world: World, solver: SlowSolver
+) -> None:
+    with served(fresh_engine, fast) as base, ThreadPoolExecutor(max_workers=1) as pool:
+        routing: Future[httpx.Response] = pool.submit(
+            _post, base, f"/plans/{world.plan_id}/routes", world.coordinator, {}
+        )
+        solver.wait_for_calls(1)
+        receipt = {
+            "depot_id": world.depot_id,
+            "item_id": world.item_id,
+            "lot_number": "DURING-SOLVE",
+            "quantity": 7,
+        }
+        started = time.monotonic()
+        with httpx.Client(base_url=base, timeout=10, headers=world.manager) as http:
+            answer = http.post("/movements/receipts", json=receipt)
+        took = time.monotonic() - started
+        assert answer.status_code == 201, answer.text
+        assert not routing.done()  # the solve still runs
+        assert not solver.release.is_set()
+        assert took < 5, f"the receipt waited {took:.1f} s for the solve"
+        solver.release.set()
+        routed = routing.result(timeout=WAIT_S)
+    assert routed.status_code == 201, routed.text
+    with session_scope(fresh_engine) as session:
+        received = session.execute(
+            select(func.count()).where(
+                col(Movement.kind) == "receipt",
+                col(Movement.depot_id) == world.depot_id,
+                col(Movement.quantity) == 7,
+            )
+        ).scalar_one()
+        assert received == 1
+    [stored] = _route_plans(fresh_engine)
+    assert stored.id == routed.json()["id"]
+
+
+def _bump_revision(session: Session, plan_id: int) -> None:
+    row = session.get(AllocationPlanRow, plan_id)
+    assert row is not None
+    row.revision += 1
+
+
+def _change_a_line(session: Session, plan_id: int) -> None:
+    line = session.execute(
+        select(AllocationLine).where(col(AllocationLine.plan_id) == plan_id).limit(1)
+    ).scalar_one()
+    line.quantity -= 1
+
+
+def _reopen(session: Session, plan_id: int) -> None:
+    row = session.get(AllocationPlanRow, plan_id)
+    assert row is not None
+    row.status = "draft"
+
+
+@pytest.mark.parametrize("change", [_bump_revision, _change_a_line, _reopen])
+def test_a_plan_changed_while_routes_are_solved_stores_nothing(
+    fresh_engine: Engine,
+    fast: Settings,
+    world: World,
+    solver: SlowSolver,
+    change: Callable[[Session, int], None],
+) -> None:
+    with served(fresh_engine, fast) as base, ThreadPoolExecutor(max_workers=1) as pool:
+        routing = pool.submit(_post, base, f"/plans/{world.plan_id}/routes", world.coordinator, {})
+        solver.wait_for_calls(1)
+        with session_scope(fresh_engine) as session:  # not blocked by the running solve
+            change(session, world.plan_id)
+        solver.release.set()
+        answer = routing.result(timeout=WAIT_S)
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["detail"] == (
+        f"Plan {world.plan_id} changed while routes were computed; compute them again."
+    )
+    assert _route_plans(fresh_engine) == []
+
+
+def test_an_idempotent_replay_answers_without_solving_again(
+    fresh_engine: Engine, fast: Settings, world: World, solver: SlowSolver
+) -> None:
+    solver.release.set()
+    headers = {**world.coordinator, "Idempotency-Key": "route-once"}
+    path = f"/plans/{world.plan_id}/routes"
+    with served(fresh_engine, fast) as base:
+        first = _post(base, path, headers, {"seed": 3})
+        again = _post(base, path, headers, {"seed": 3})
+        other = _post(base, path, headers, {"seed": 4})
+    assert first.status_code == again.status_code == 201, (first.text, again.text)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    assert other.status_code == 409  # the same key for another request
+    assert solver.calls == 1
+    assert [r.id for r in _route_plans(fresh_engine)] == [first.json()["id"]]
+
+
+def test_concurrent_duplicates_store_once(
+    fresh_engine: Engine, fast: Settings, world: World, solver: SlowSolver
+) -> None:
+    headers = {**world.coordinator, "Idempotency-Key": "route-twice"}
+    path = f"/plans/{world.plan_id}/routes"
+    with served(fresh_engine, fast) as base, ThreadPoolExecutor(max_workers=2) as pool:
+        answers = [pool.submit(_post, base, path, headers, {}) for _ in range(2)]
+        solver.wait_for_calls(2)  # both solve: neither had stored when the other looked
+        solver.release.set()
+        first, second = (a.result(timeout=WAIT_S) for a in answers)
+    assert first.status_code == second.status_code == 201, (first.text, second.text)
+    assert first.json() == second.json()
+    assert [r.id for r in _route_plans(fresh_engine)] == [first.json()["id"]]
