@@ -77,6 +77,10 @@ PATTERNS: Final[tuple[tuple[str, str], ...]] = (
     ),
     ("Movement {movement} has already been reversed.", "流水 {movement} 已经冲销过了。"),
     ("Route plan {id} does not exist.", "路线方案 {id} 不存在。"),
+    (
+        "Plan {plan} changed while routes were computed; compute them again.",
+        "计算路线期间方案 {plan} 已有变动；请重新计算路线。",
+    ),
     ("Forecast run {id} does not exist.", "预测 {id} 不存在。"),
     ("{what} {id} does not exist.", "{what} {id} 不存在。"),
     ("{what} already exists.", "{what} 已存在。"),
