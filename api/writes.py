@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Header, Request, UploadFile
+from fastapi import Depends, Header, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -97,6 +97,44 @@ def _replayed(stored: idempotency.StoredAnswer) -> JSONResponse:
     return JSONResponse(
         stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
     )
+
+
+@dataclass(frozen=True)
+class WriteKey:
+    """A write route's request and its Idempotency-Key header, as one dependency (`KeyDep`),
+    so a route names neither and runs its change with `key.run(...)`."""
+
+    request: Request
+    key: str | None
+
+    def run(
+        self,
+        session: Session,
+        scope: str,
+        *,
+        payload: bytes,
+        action: Callable[[], Any],
+        status_code: int = 201,
+        redact: Callable[[Any], Any] | None = None,
+    ) -> JSONResponse:
+        """`run_write` for this request: once per key within `scope` (the caller's name)."""
+        return run_write(
+            session,
+            self.request,
+            key=self.key,
+            scope=scope,
+            payload=payload,
+            action=action,
+            status_code=status_code,
+            redact=redact,
+        )
+
+
+def write_key(request: Request, key: IdempotencyKey = None) -> WriteKey:
+    return WriteKey(request, key)
+
+
+KeyDep = Annotated[WriteKey, Depends(write_key)]
 
 
 def payload_of(body: BaseModel | Sequence[BaseModel] | None = None) -> bytes:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import SessionDep, SettingsDep
 from api.security import scope
 from api.security.deps import PlanWriter, Reader
-from api.writes import IdempotencyKey, run_write
+from api.writes import KeyDep
 from core.clock import utcnow
 from optimizer.alerts import schemas, service
 from optimizer.alerts.models import AlertRecord
@@ -54,19 +54,16 @@ def refresh_alerts(
     district_id: int,
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Record the district's alerts now: new ones open, gone ones are resolved."""
     scope.check_district_read(session, who, district_id)
     scope.check_district(who, district_id)
     cfg = service.config(settings)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=b"",
         status_code=200,
         action=lambda: service.refresh(session, district_id, now=utcnow(), cfg=cfg).public(),
@@ -77,17 +74,14 @@ def refresh_alerts(
 def acknowledge(
     alert_id: int,
     session: SessionDep,
-    request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Acknowledge an open alert: the coordinator has seen it and is on it."""
     scope.check_district(who, service.get(session, alert_id).district_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=b"",
         status_code=200,
         action=lambda: schemas.AlertRecordPublic.model_validate(

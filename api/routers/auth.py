@@ -17,7 +17,7 @@ from api.security import service as users
 from api.security.deps import TokenOwner, UserManager
 from api.security.models import ApiToken
 from api.security.secrets import issue_access_token
-from api.writes import IdempotencyKey, payload_of, run_write
+from api.writes import IdempotencyKey, KeyDep, payload_of
 from core.errors import NotAuthenticated, NotPermitted
 
 router = APIRouter(tags=["auth"])
@@ -131,9 +131,8 @@ def me(who: TokenOwner) -> Me:
 def create_api_token(
     data: ApiTokenCreate,
     session: SessionDep,
-    request: Request,
     who: TokenOwner,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """A new API token for the signed-in person; a machine's token cannot mint others.
 
@@ -150,11 +149,9 @@ def create_api_token(
         )
         return ApiTokenCreated(**ApiTokenPublic.model_validate(row).model_dump(), token=token)
 
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=make,
         redact=lambda body: {**body, "token": None},
@@ -183,16 +180,13 @@ def revoke_api_token(
 def create_user(
     data: UserCreate,
     session: SessionDep,
-    request: Request,
     who: UserManager,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     # The fingerprint leaves the password out: a fast hash of it must never be stored.
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=data.model_dump_json(exclude={"password"}).encode(),
         action=lambda: UserPublic.model_validate(users.create_user(session, **data.model_dump())),
     )
@@ -207,15 +201,12 @@ def list_users(session: SessionDep, who: UserManager) -> list[UserPublic]:
 def disable_user(
     username: str,
     session: SessionDep,
-    request: Request,
     who: UserManager,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=b"",
         action=lambda: UserPublic.model_validate(users.disable_user(session, username)),
         status_code=200,

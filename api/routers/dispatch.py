@@ -22,7 +22,7 @@ from api.deps import SessionDep, SettingsDep, UnitsDep, end_reads, reads_only
 from api.routers.ledger import LedgerSignerDep
 from api.security import scope
 from api.security.deps import PlanWriter, Reader, StockWriter
-from api.writes import IdempotencyKey, WriteOnce, payload_of, run_write
+from api.writes import IdempotencyKey, KeyDep, WriteOnce, payload_of
 from core.clock import utcnow
 from core.errors import InvalidInput
 from inventory import service as inventory
@@ -55,18 +55,15 @@ def create_vehicle(
     district_id: int,
     data: schemas.VehicleCreate,
     session: SessionDep,
-    request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Register a vehicle of the district's fleet."""
     inventory.get_district(session, district_id)
     scope.check_district(who, district_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: schemas.VehiclePublic.model_validate(
             service.create_vehicle(session, district_id, data)
@@ -85,17 +82,14 @@ def update_vehicle(
     vehicle_id: int,
     data: schemas.VehicleUpdate,
     session: SessionDep,
-    request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Take a vehicle out of service (`active: false`) or back."""
     scope.check_district(who, service.get_vehicle(session, vehicle_id).district_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         status_code=200,
         action=lambda: schemas.VehiclePublic.model_validate(
@@ -163,7 +157,7 @@ async def put_travel_matrix(
     settings: SettingsDep,
     request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Replace the district's travel table (distances in metres, durations in seconds).
     A table with any unknown code or bad row is refused whole, every problem listed, and
@@ -173,11 +167,9 @@ async def put_travel_matrix(
     def work() -> JSONResponse:
         inventory.get_district(session, district_id)
         scope.check_district(who, district_id)
-        return run_write(
+        return key.run(
             session,
-            request,
-            key=key,
-            scope=who.username,
+            who.username,
             payload=data,
             status_code=200,
             action=lambda: service.import_travel_matrix(
@@ -208,9 +200,8 @@ def get_travel_matrix(district_id: int, session: SessionDep, who: Reader) -> Res
 def delete_travel_matrix(
     district_id: int,
     session: SessionDep,
-    request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Remove the district's travel table (routing then uses OSRM or the estimate); answers
     the table as it was."""
@@ -222,9 +213,7 @@ def delete_travel_matrix(
         service.remove_travel_matrix(session, district_id)
         return removed
 
-    return run_write(
-        session, request, key=key, scope=who.username, payload=b"", status_code=200, action=act
-    )
+    return key.run(session, who.username, payload=b"", status_code=200, action=act)
 
 
 # --- routes and dispatch ------------------------------------------------------------------
@@ -280,9 +269,8 @@ def approve_routes(
     route_plan_id: int,
     session: SessionDep,
     signer: LedgerSignerDep,
-    request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Approve the routes and dispatch: per trip a manifest, its stock moved into transit
     and a signed `dispatch.sent` ledger entry, all or nothing."""
@@ -295,9 +283,7 @@ def approve_routes(
             for m in service.list_manifests(session, route_plan_id)
         ]
 
-    return run_write(
-        session, request, key=key, scope=who.username, payload=b"", status_code=200, action=act
-    )
+    return key.run(session, who.username, payload=b"", status_code=200, action=act)
 
 
 @router.get("/routes/{route_plan_id}/manifests", response_model=list[schemas.ManifestPublic])
@@ -330,17 +316,14 @@ def receive(
     data: schemas.ReceiptCreate,
     session: SessionDep,
     signer: LedgerSignerDep,
-    request: Request,
     who: StockWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """The receiving depot confirms its lines: received, short or damaged."""
     scope.check_depot(session, who, data.depot_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         status_code=200,
         action=lambda: service.manifest_public(

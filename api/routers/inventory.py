@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import SessionDep, SettingsDep
 from api.security import scope
 from api.security.deps import DistrictCreator, Reader, RegistryWriter, StockWriter
-from api.writes import IdempotencyKey, payload_of, read_upload, run_write
+from api.writes import KeyDep, payload_of, read_upload
 from inventory import schemas, service
 from inventory.models import Community, Depot, District, Item, Movement
 
@@ -27,15 +27,12 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 def create_district(
     data: schemas.DistrictCreate,
     session: SessionDep,
-    request: Request,
     who: DistrictCreator,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: schemas.DistrictPublic.model_validate(
             service.create_district(session, data)
@@ -52,16 +49,13 @@ def list_districts(session: SessionDep, who: Reader) -> Sequence[District]:
 def create_community(
     data: schemas.CommunityCreate,
     session: SessionDep,
-    request: Request,
     who: RegistryWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     scope.check_district(who, data.district_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: schemas.CommunityPublic.model_validate(
             service.create_community(session, data)
@@ -80,16 +74,13 @@ def list_communities(
 def create_depot(
     data: schemas.DepotCreate,
     session: SessionDep,
-    request: Request,
     who: RegistryWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     scope.check_district(who, data.district_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: schemas.DepotPublic.model_validate(service.create_depot(session, data)),
     )
@@ -112,16 +103,13 @@ def set_reorder_levels(
     depot_id: int,
     levels: list[schemas.ReorderLevelSet],
     session: SessionDep,
-    request: Request,
     who: RegistryWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     scope.check_depot(session, who, depot_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(levels),
         action=lambda: [
             schemas.ReorderLevelPublic.model_validate(row)
@@ -135,15 +123,12 @@ def set_reorder_levels(
 def create_item(
     data: schemas.ItemCreate,
     session: SessionDep,
-    request: Request,
     who: RegistryWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: schemas.ItemPublic.model_validate(service.create_item(session, data)),
     )
@@ -168,16 +153,13 @@ def get_item(item_id: int, session: SessionDep, who: Reader) -> Item:
 def receive(
     data: schemas.ReceiptCreate,
     session: SessionDep,
-    request: Request,
     who: StockWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     scope.check_depot(session, who, data.depot_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: service.receive(session, data, actor=who.username),
     )
@@ -187,16 +169,13 @@ def receive(
 def issue(
     data: schemas.IssueCreate,
     session: SessionDep,
-    request: Request,
     who: StockWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     scope.check_depot(session, who, data.depot_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: service.issue(session, data, actor=who.username),
     )
@@ -206,16 +185,13 @@ def issue(
 def transfer(
     data: schemas.TransferCreate,
     session: SessionDep,
-    request: Request,
     who: StockWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     scope.check_depot(session, who, data.from_depot_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: service.transfer(session, data, actor=who.username),
     )
@@ -225,16 +201,13 @@ def transfer(
 def write_off(
     data: schemas.WriteOffCreate,
     session: SessionDep,
-    request: Request,
     who: StockWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     scope.check_depot(session, who, data.depot_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: service.write_off(session, data, actor=who.username),
     )
@@ -247,16 +220,13 @@ def reverse(
     movement_id: int,
     data: schemas.ReversalCreate,
     session: SessionDep,
-    request: Request,
     who: StockWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     scope.check_depot(session, who, service.get_movement(session, movement_id).depot_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: service.reverse_movement(
             session,
@@ -311,16 +281,13 @@ def list_stock(
 def start_count(
     data: schemas.CountCreate,
     session: SessionDep,
-    request: Request,
     who: StockWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     scope.check_depot(session, who, data.depot_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: service.start_count(session, data, actor=who.username),
     )
@@ -336,16 +303,13 @@ def enter_count_lines(
     count_id: int,
     data: schemas.CountLinesEnter,
     session: SessionDep,
-    request: Request,
     who: StockWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     scope.check_depot(session, who, service.view_count(session, count_id).depot_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: service.enter_count_lines(session, count_id, data.lines, actor=who.username),
         status_code=200,
@@ -356,16 +320,13 @@ def enter_count_lines(
 def post_count(
     count_id: int,
     session: SessionDep,
-    request: Request,
     who: StockWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     scope.check_depot(session, who, service.view_count(session, count_id).depot_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=b"",
         action=lambda: service.post_count(session, count_id, actor=who.username)[0],
         status_code=200,
@@ -376,16 +337,13 @@ def post_count(
 def cancel_count(
     count_id: int,
     session: SessionDep,
-    request: Request,
     who: StockWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     scope.check_depot(session, who, service.view_count(session, count_id).depot_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=b"",
         action=lambda: service.cancel_count(session, count_id, actor=who.username),
         status_code=200,
@@ -399,18 +357,15 @@ def cancel_count(
 async def import_movements(
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
     who: StockWriter,
+    key: KeyDep,
     file: Annotated[UploadFile, File(description="CSV or XLSX; columns in the README")],
-    key: IdempotencyKey = None,
 ) -> JSONResponse:
     data = await read_upload(file, settings.import_max_bytes)
     return await _run_in_thread(
-        lambda: run_write(
+        lambda: key.run(
             session,
-            request,
-            key=key,
-            scope=who.username,
+            who.username,
             payload=data,
             action=lambda: service.import_movements(
                 session,
@@ -428,18 +383,15 @@ async def import_movements(
 async def import_count(
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
     who: StockWriter,
+    key: KeyDep,
     file: Annotated[UploadFile, File(description="CSV or XLSX count sheet")],
-    key: IdempotencyKey = None,
 ) -> JSONResponse:
     data = await read_upload(file, settings.import_max_bytes)
     return await _run_in_thread(
-        lambda: run_write(
+        lambda: key.run(
             session,
-            request,
-            key=key,
-            scope=who.username,
+            who.username,
             payload=data,
             action=lambda: service.import_count(
                 session,

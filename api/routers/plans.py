@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import SessionDep, SettingsDep
 from api.security import scope
 from api.security.deps import PlanWriter, Reader
-from api.writes import IdempotencyKey, payload_of, run_write
+from api.writes import KeyDep, payload_of
 from core.clock import utcnow
 from core.errors import InvalidInput
 from inventory import service as inventory
@@ -50,9 +50,8 @@ def declare_scenario(
     district_id: int,
     data: schemas.ScenarioDeclare,
     session: SessionDep,
-    request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Declare the district's active scenario from the library or a given definition."""
     _district_in_scope(session, who, district_id)
@@ -75,9 +74,7 @@ def declare_scenario(
         )
         return schemas.ScenarioPublic.model_validate(row)
 
-    return run_write(
-        session, request, key=key, scope=who.username, payload=payload_of(data), action=act
-    )
+    return key.run(session, who.username, payload=payload_of(data), action=act)
 
 
 @router.post(
@@ -88,11 +85,10 @@ def declare_scenario(
 def upload_scenario(
     district_id: int,
     session: SessionDep,
-    request: Request,
     who: PlanWriter,
+    key: KeyDep,
     file: Annotated[UploadFile, File(description="A scenario file, YAML or JSON")],
     start: Annotated[date | None, Form()] = None,
-    key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Declare the district's active scenario from an uploaded YAML or JSON file."""
     _district_in_scope(session, who, district_id)
@@ -111,11 +107,9 @@ def upload_scenario(
         )
         return schemas.ScenarioPublic.model_validate(row)
 
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=content + str(start).encode(),
         action=act,
     )
@@ -140,18 +134,15 @@ def get_scenario(scenario_id: int, session: SessionDep, who: Reader) -> Declared
 def close_scenario(
     scenario_id: int,
     session: SessionDep,
-    request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Close an active scenario; its forecasts and plans stay."""
     found = service.get_scenario(session, scenario_id)
     scope.check_district(who, found.district_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=b"",
         status_code=200,
         action=lambda: schemas.ScenarioPublic.model_validate(
@@ -172,18 +163,15 @@ def run_forecast(
     district_id: int,
     data: schemas.ForecastCreate,
     session: SessionDep,
-    request: Request,
     who: PlanWriter,
+    key: KeyDep,
     settings: SettingsDep,
-    key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Forecast demand per community × item under the active scenario, and store it."""
     _district_in_scope(session, who, district_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: schemas.ForecastRunPublic.model_validate(
             service.run_forecast(
@@ -260,9 +248,8 @@ def create_plan(
     data: schemas.PlanCreate,
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Allocate for the active scenario and its latest forecast; stored as a draft."""
     _district_in_scope(session, who, district_id)
@@ -278,9 +265,7 @@ def create_plan(
         )
         return service.plan_public(session, plan)
 
-    return run_write(
-        session, request, key=key, scope=who.username, payload=payload_of(data), action=act
-    )
+    return key.run(session, who.username, payload=payload_of(data), action=act)
 
 
 @router.get("/districts/{district_id}/plans", response_model=list[schemas.PlanPublic])
@@ -303,17 +288,14 @@ def update_line(
     line_id: int,
     data: schemas.LineUpdate,
     session: SessionDep,
-    request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Lock or unlock a line, or set its quantity (locks it); re-solve before approving."""
     _plan_in_scope(session, who, plan_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         status_code=200,
         action=lambda: service.plan_public(
@@ -327,17 +309,14 @@ def resolve_plan(
     plan_id: int,
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Solve the draft again, keeping its locked lines."""
     _plan_in_scope(session, who, plan_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=b"",
         status_code=200,
         action=lambda: service.plan_public(
@@ -353,17 +332,14 @@ def resolve_plan(
 def approve_plan(
     plan_id: int,
     session: SessionDep,
-    request: Request,
     who: PlanWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Approve the draft: it becomes immutable and ready for routing and dispatch."""
     _plan_in_scope(session, who, plan_id)
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=b"",
         status_code=200,
         action=lambda: service.plan_public(

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
 from api.security.deps import Reader, SupplierWriter
-from api.writes import IdempotencyKey, payload_of, read_upload, run_write
+from api.writes import KeyDep, payload_of, read_upload
 from core.clock import utcnow
 from core.errors import FieldProblem, InvalidInput
 from suppliers import schemas, service
@@ -47,15 +47,12 @@ ContractDep = Annotated[AgreementContract, Depends(load_contract)]
 def create_supplier(
     data: schemas.SupplierCreate,
     session: SessionDep,
-    request: Request,
     who: SupplierWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: service.supplier_public(
             session, service.create_supplier(session, data), utcnow().date()
@@ -107,9 +104,8 @@ def alerts(
 def sweep(
     session: SessionDep,
     signer: LedgerSignerDep,
-    request: Request,
     who: SupplierWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Record 'expired' for every qualified supplier whose required document lapsed."""
 
@@ -117,9 +113,7 @@ def sweep(
         done = service.sweep(session, signer, actor=who.username)
         return schemas.SweepResult(expired=[service.decision_public(d) for d in done])
 
-    return run_write(
-        session, request, key=key, scope=who.username, payload=b"", action=run, status_code=200
-    )
+    return key.run(session, who.username, payload=b"", action=run, status_code=200)
 
 
 @router.get("/suppliers/{supplier_id}", response_model=schemas.SupplierPublic)
@@ -132,16 +126,13 @@ def set_offers(
     supplier_id: int,
     data: list[schemas.OfferSet],
     session: SessionDep,
-    request: Request,
     who: SupplierWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Replace what the supplier offers: per item, daily capacity, lead time and price."""
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: [
             schemas.OfferPublic.model_validate(row)
@@ -161,15 +152,14 @@ async def upload_document(
     supplier_id: int,
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
     who: SupplierWriter,
+    key: KeyDep,
     file: Annotated[UploadFile, File(description="The document (PDF, image, ...)")],
     kind: Annotated[schemas.DocumentKind, Form()],
     issuer: Annotated[str, Form(min_length=1, max_length=200)],
     number: Annotated[str, Form(min_length=1, max_length=100)],
     valid_from: Annotated[date, Form()],
     valid_until: Annotated[date, Form()],
-    key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Store the file under its SHA-256 and record what it is; the answer carries the hash."""
     from starlette.concurrency import run_in_threadpool
@@ -185,11 +175,9 @@ async def upload_document(
     fingerprint = payload_of(meta) + hashlib.sha256(content).hexdigest().encode()
 
     def work() -> JSONResponse:
-        return run_write(
+        return key.run(
             session,
-            request,
-            key=key,
-            scope=who.username,
+            who.username,
             payload=fingerprint,
             action=lambda: schemas.DocumentPublic.model_validate(
                 service.upload(
@@ -223,16 +211,13 @@ def decide(
     data: schemas.DecisionCreate,
     session: SessionDep,
     signer: LedgerSignerDep,
-    request: Request,
     who: SupplierWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """A qualification decision, signed into the ledger with the documents it relied on."""
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: service.decision_public(
             service.decide(session, signer, supplier_id, data, actor=who.username)
@@ -257,15 +242,12 @@ def record_delivery(
     supplier_id: int,
     data: schemas.DeliveryCreate,
     session: SessionDep,
-    request: Request,
     who: SupplierWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: schemas.DeliveryPublic.model_validate(
             service.record_delivery(session, supplier_id, data, actor=who.username)
@@ -286,15 +268,12 @@ def grades(who: Reader, supplier: SupplierDep, session: SessionDep) -> list[sche
 def create_contract(
     data: schemas.ContractCreate,
     session: SessionDep,
-    request: Request,
     who: SupplierWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: schemas.ContractPublic.model_validate(
             service.create_contract(session, data, actor=who.username)
@@ -330,16 +309,13 @@ def record_spot_check(
     data: schemas.SpotCheckCreate,
     session: SessionDep,
     signer: LedgerSignerDep,
-    request: Request,
     who: SupplierWriter,
-    key: IdempotencyKey = None,
+    key: KeyDep,
 ) -> JSONResponse:
     """Was the reserve really there? Recorded, and signed into the ledger."""
-    return run_write(
+    return key.run(
         session,
-        request,
-        key=key,
-        scope=who.username,
+        who.username,
         payload=payload_of(data),
         action=lambda: schemas.SpotCheckPublic.model_validate(
             service.record_spot_check(session, signer, contract_id, data, actor=who.username)
