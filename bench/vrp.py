@@ -165,7 +165,7 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any], meta: dict[str
         return "—" if x is None else f"{x:.2f}"
 
     lines = [
-        "# VRP benchmark: ours (OR-Tools, portfolio ILS) vs PyVRP",
+        "# VRP benchmark: ours (OR-Tools: portfolio ILS, then region decomposition) vs PyVRP",
         "",
         f"Command: `{meta['command']}`; {meta['workers']} worker(s) for ours, "
         f"PyVRP single-threaded; seed {meta['seed']}; {meta['cpus']} CPUs shared.",

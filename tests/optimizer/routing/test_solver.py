@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
+from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,14 +15,20 @@ from core.errors import InvalidInput
 from optimizer.routing import (
     Depot,
     DropReason,
+    Route,
     RoutingProblem,
     RoutingResult,
     RoutingStatus,
+    SearchStrategy,
     Stop,
     TimeWindow,
     Vehicle,
+    Visit,
+    decompose,
     solve,
+    solver,
 )
+from optimizer.routing.solver import _Job, _run
 from optimizer.routing.travel import read_matrix_csv
 from tests.optimizer.routing.conftest import line_matrix, problem_on_line
 
@@ -226,3 +235,103 @@ def test_any_plan_respects_capacity_and_windows_and_accounts_for_every_unit(
     result = solve(p, time_limit_s=0.2)
     assert result.status is not RoutingStatus.NO_SOLUTION
     assert_feasible(p, result)
+
+
+def _job(p: RoutingProblem, start: tuple[Route, ...], limit: float = FAST) -> _Job:
+    return _Job(p, 0, SearchStrategy("PATH_CHEAPEST_ARC", "ILS"), limit, 0, start=start)
+
+
+def test_a_warm_start_begins_from_the_given_routes() -> None:
+    # Two stops at one place, two trucks of capacity 1: either assignment is optimal, so
+    # the plan that comes back is the one the search started from.
+    p = problem_on_line(
+        [0, 10, 10],
+        [Stop("a", 1, weight=1), Stop("b", 2, weight=1)],
+        [Vehicle(f"t{i}", 0, 0, weight_capacity=1) for i in range(2)],
+    )
+    for first in (0, 1):
+        start = (
+            Route(0, 0, (Visit(first, 1, 0, None),), 20, None, None),
+            Route(1, 0, (Visit(1 - first, 1, 0, None),), 20, None, None),
+        )
+        result = _run(_job(p, start))
+        assert {r.vehicle: r.visits[0].stop for r in result.routes} == {0: first, 1: 1 - first}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    xs=st.lists(st.integers(0, 200), min_size=3, max_size=7),
+    weights=st.lists(st.integers(1, 30), min_size=6, max_size=6),
+    capacity=st.integers(8, 40),
+    seed=st.integers(0, 100),
+)
+def test_a_warm_started_search_never_ends_worse_than_its_start(
+    xs: list[int], weights: list[int], capacity: int, seed: int
+) -> None:
+    """Starts from a plan with split stops and second trips; the search keeps or improves it."""
+    stops = [Stop(f"s{i}", i, weight=weights[i - 1]) for i in range(1, len(xs))]
+    vehicles = [Vehicle(f"t{k}", 0, 0, capacity, max_trips=2) for k in range(3)]
+    p = problem_on_line(xs, stops, vehicles)
+    first = solve(p, seed=seed, time_limit_s=0.1, portfolio=[SearchStrategy("SAVINGS", "GREEDY")])
+    again = _run(_job(p, first.routes, limit=0.2))
+    assert again.objective <= first.objective
+    assert_feasible(p, again)
+
+
+def _scattered(n: int) -> RoutingProblem:
+    rng = np.random.default_rng(n)
+    points = rng.integers(0, 1000, size=(n + 1, 2))
+    diff = points[:, None, :] - points[None, :, :]
+    distances = np.rint(np.hypot(diff[..., 0], diff[..., 1])).astype(np.int64)
+    stops = tuple(Stop(f"s{i}", i, weight=int(rng.integers(1, 10))) for i in range(1, n + 1))
+    return RoutingProblem(
+        depots=(Depot("d", 0),),
+        stops=stops,
+        vehicles=tuple(Vehicle(f"t{k}", 0, 0, weight_capacity=40) for k in range(n // 6)),
+        distances=distances,
+    )
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_large_problem_is_improved_region_by_region(
+    workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(solver, "REGION_S", 0.3)
+    searched: list[int] = []
+    regions = decompose.regions
+
+    def counted(*args: Any, **kwargs: Any) -> list[decompose.Region]:
+        found = regions(*args, **kwargs)
+        searched.extend(len(r.problem.stops) for r in found)
+        return found
+
+    monkeypatch.setattr(decompose, "regions", counted)
+    p = _scattered(decompose.MIN_STOPS + 10)
+    result = solve(p, time_limit_s=2.0, workers=workers)
+    assert result.status is RoutingStatus.COMPLETE
+    assert_feasible(p, result)
+    # Several rounds ran; a region holds about the target number of visits, or what the
+    # rounds' other regions left.
+    assert len(searched) >= 2 * workers
+    assert max(searched) >= decompose.TARGET_VISITS
+    assert all(size < decompose.TARGET_VISITS + 40 for size in searched)
+    # The totals describe the routes returned.
+    assert result.objective == result.distance == sum(r.distance for r in result.routes)
+    for route in result.routes:
+        places = [0, *(p.stops[v.stop].location for v in route.visits), 0]
+        assert route.distance == sum(int(p.distances[a, b]) for a, b in itertools.pairwise(places))
+    assert len({r.vehicle for r in result.routes}) == len(result.routes)
+
+
+def test_decomposition_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solver, "REGION_S", 0.3)
+
+    def refuse(*args: Any, **kwargs: Any) -> list[decompose.Region]:
+        raise AssertionError("regions searched")
+
+    monkeypatch.setattr(decompose, "regions", refuse)
+    p = _scattered(decompose.MIN_STOPS)
+    result = solve(p, time_limit_s=2.0, decomposition=False)
+    assert result.status is RoutingStatus.COMPLETE
+    small = _scattered(decompose.MIN_STOPS - 1)
+    assert solve(small, time_limit_s=2.0).status is RoutingStatus.COMPLETE
