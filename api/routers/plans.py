@@ -2,7 +2,9 @@
 plans (create, adjust lines, re-solve, approve).
 
 Forecasting and solving are CPU-bound, so every route here is a plain `def`: FastAPI runs it
-in its worker thread pool, never on the event loop. Coordinators change only their own
+in its worker thread pool, never on the event loop. Forecast runs, new plans and re-solves
+are `reads_only`: their request session only reads, and the fits or the solve run with no
+transaction open (`core.solves`). Coordinators change only their own
 district; anyone signed in may read.
 """
 
@@ -15,10 +17,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, UnitsDep, end_reads, reads_only
 from api.security import scope
 from api.security.deps import PlanWriter, Reader
-from api.writes import KeyDep, payload_of
+from api.writes import KeyDep, WriteOnce, payload_of
 from core.clock import utcnow
 from core.errors import InvalidInput
 from inventory import service as inventory
@@ -159,33 +161,33 @@ def close_scenario(
     response_model=schemas.ForecastRunPublic,
     status_code=201,
 )
+@reads_only
 def run_forecast(
     district_id: int,
     data: schemas.ForecastCreate,
     session: SessionDep,
+    units: UnitsDep,
     who: PlanWriter,
     key: KeyDep,
     settings: SettingsDep,
 ) -> JSONResponse:
-    """Forecast demand per community × item under the active scenario, and store it."""
+    """Forecast demand per community × item under the active scenario, and store it. The
+    fits hold no transaction: depots keep recording while they run, and the run is the
+    forecast as of the moment its history was read."""
     _district_in_scope(session, who, district_id)
-    return key.run(
-        session,
-        who.username,
-        payload=payload_of(data),
-        action=lambda: schemas.ForecastRunPublic.model_validate(
-            service.run_forecast(
-                session,
-                district_id,
-                actor=who.username,
-                today=utcnow().date(),
-                scenario_id=data.scenario_id,
-                horizon=data.horizon,
-                season_length=data.season_length,
-                start=data.start,
-                time_limit_s=settings.forecast_time_limit_s,
-            )
-        ),
+    end_reads(session)
+    return service.compute_forecast(
+        units,
+        district_id,
+        actor=who.username,
+        today=utcnow().date(),
+        scenario_id=data.scenario_id,
+        horizon=data.horizon,
+        season_length=data.season_length,
+        start=data.start,
+        time_limit_s=settings.forecast_time_limit_s,
+        answer=lambda _, run: schemas.ForecastRunPublic.model_validate(run),
+        once=WriteOnce(key.request, key.key, who.username, payload_of(data)),
     )
 
 
@@ -243,29 +245,31 @@ def fan_chart(
 
 
 @router.post("/districts/{district_id}/plans", response_model=schemas.PlanPublic, status_code=201)
+@reads_only
 def create_plan(
     district_id: int,
     data: schemas.PlanCreate,
     session: SessionDep,
+    units: UnitsDep,
     settings: SettingsDep,
     who: PlanWriter,
     key: KeyDep,
 ) -> JSONResponse:
-    """Allocate for the active scenario and its latest forecast; stored as a draft."""
+    """Allocate for the active scenario and its latest forecast; stored as a draft. The
+    solve holds no transaction; if the active scenario or its latest forecast changed
+    meanwhile, the answer is 409 and nothing is stored."""
     _district_in_scope(session, who, district_id)
-
-    def act() -> schemas.PlanPublic:
-        plan = service.create_plan(
-            session,
-            district_id,
-            data,
-            actor=who.username,
-            now=utcnow(),
-            time_limit_s=settings.allocation_time_limit_s,
-        )
-        return service.plan_public(session, plan)
-
-    return key.run(session, who.username, payload=payload_of(data), action=act)
+    end_reads(session)
+    return service.compute_plan(
+        units,
+        district_id,
+        data,
+        actor=who.username,
+        now=utcnow(),
+        time_limit_s=settings.allocation_time_limit_s,
+        answer=service.plan_public,
+        once=WriteOnce(key.request, key.key, who.username, payload_of(data)),
+    )
 
 
 @router.get("/districts/{district_id}/plans", response_model=list[schemas.PlanPublic])
@@ -305,26 +309,27 @@ def update_line(
 
 
 @router.post("/plans/{plan_id}/solve", response_model=schemas.PlanPublic)
+@reads_only
 def resolve_plan(
     plan_id: int,
     session: SessionDep,
+    units: UnitsDep,
     settings: SettingsDep,
     who: PlanWriter,
     key: KeyDep,
 ) -> JSONResponse:
-    """Solve the draft again, keeping its locked lines."""
+    """Solve the draft again, keeping its locked lines. The solve holds no transaction; a
+    draft changed meanwhile (a line locked or changed, another re-solve, an approval) is a
+    409 and nothing is stored."""
     _plan_in_scope(session, who, plan_id)
-    return key.run(
-        session,
-        who.username,
-        payload=b"",
-        status_code=200,
-        action=lambda: service.plan_public(
-            session,
-            service.resolve(
-                session, plan_id, now=utcnow(), time_limit_s=settings.allocation_time_limit_s
-            ),
-        ),
+    end_reads(session)
+    return service.compute_resolve(
+        units,
+        plan_id,
+        now=utcnow(),
+        time_limit_s=settings.allocation_time_limit_s,
+        answer=service.plan_public,
+        once=WriteOnce(key.request, key.key, who.username, b"", status_code=200),
     )
 
 

@@ -182,6 +182,11 @@ PATTERNS: Final[tuple[tuple[str, str], ...]] = (
     ),
     ("Plan {plan} has no line {line}.", "方案 {plan} 没有第 {line} 行。"),
     (
+        "Plan {plan} changed while it was solved (a line was locked or changed, or it was "
+        "solved again); solve it again.",
+        "求解期间方案 {plan} 已有变动（有行被锁定或修改，或已重新求解）；请重新求解。",
+    ),
+    (
         "Plan {plan} has changed lines; re-solve it before approving.",
         "方案 {plan} 有改动的行；请重新求解后再批准。",
     ),
@@ -330,6 +335,8 @@ FIXED: Final[dict[str, str]] = {
     "The district already has an active scenario; close it first.": "本区已有生效的情景，请先关闭。",  # noqa: E501
     "The scenario does not fit the district.": "情景与本区不符。",
     "The scenario is not valid.": "情景无效。",
+    "The district's active scenario changed while the plan was solved; create the plan again.": "求解期间本区的当前情景已变更，请重新生成方案。",  # noqa: E501
+    "A newer forecast was stored while the plan was solved; create the plan again.": "求解期间已保存了更新的预测，请重新生成方案。",  # noqa: E501
     "The scenario file is too large.": "情景文件过大。",
     "A scenario must be a mapping of its parameters.": "情景必须是参数的映射。",
     "all demand met": "需求全部满足",

@@ -5,12 +5,19 @@ history ends the day before the run starts, absent days count as zero issues); t
 scenario's demand (`scenario_demand`) is laid over it for the days the run covers. Both
 are stored row by row, so allocation, reserve levels and the fan chart read the same
 numbers. The fit is CPU-bound: callers run this off the event loop.
+
+`run` does it all in the caller's unit of work (the command line, the demo); the API splits
+it into `prepare` (reads the scenario, the issue history and the scenario's demand),
+`solve` (the statsmodels fits, no database) and `store` (writes the run and its rows), so
+no transaction is open during the fits (`core.solves`). A run is a forecast as of the
+moment its history was read; movements recorded during the fits belong to the next run.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -33,6 +40,29 @@ HISTORY_DAYS = 730
 ROW_COLUMNS = ("yhat", "lo_80", "hi_80", "lo_95", "hi_95")
 
 
+@dataclass(frozen=True)
+class PreparedForecast:
+    """What the fits need, read from the database as plain data."""
+
+    district_id: int
+    scenario_id: int
+    begin: date
+    days: int
+    season_length: int
+    history: pd.DataFrame
+    """Daily issues per community × item up to the day before `begin`."""
+    overlay: pd.DataFrame
+    """The scenario's demand per community × item × day of the run."""
+    started: float
+    """`time.perf_counter()` when preparing began: the run's `seconds` count from here."""
+
+
+@dataclass(frozen=True)
+class SolvedForecast:
+    baseline: pd.DataFrame
+    choices: list[dict[str, Any]]
+
+
 def run(
     session: Session,
     district_id: int,
@@ -46,26 +76,81 @@ def run(
     workers: int | None = None,
     time_limit_s: float | None = None,
 ) -> ForecastRun:
-    """Forecast the district under its active scenario (or `scenario_id`) and store it."""
+    """Forecast the district under its active scenario (or `scenario_id`) and store it,
+    all in the caller's unit of work."""
+    prepared = prepare(
+        session,
+        district_id,
+        today=today,
+        scenario_id=scenario_id,
+        horizon=horizon,
+        season_length=season_length,
+        start=start,
+    )
+    solved = solve(prepared, workers=workers, time_limit_s=time_limit_s)
+    return store(session, prepared, solved, actor=actor)
+
+
+def prepare(
+    session: Session,
+    district_id: int,
+    *,
+    today: date,
+    scenario_id: int | None = None,
+    horizon: int | None = None,
+    season_length: int = 7,
+    start: date | None = None,
+) -> PreparedForecast:
+    """Read the scenario, the issue history and the scenario's demand (reads only)."""
     started = time.perf_counter()
     inventory.get_district(session, district_id)
     declared = _scenario_for(session, district_id, scenario_id)
     scenario = scenarios.scenario_of(declared)
     begin = start or today
     days = horizon or default_horizon(declared, begin)
-    history = _history(session, district_id, begin)
-    baseline, choices = _baseline(history, days, season_length, begin, workers, time_limit_s)
-    overlay = _overlay(session, district_id, scenario, declared.start, begin, days)
-    rows = _combine(baseline, overlay)
-    record = ForecastRun(
+    return PreparedForecast(
         district_id=district_id,
         scenario_id=declared.id or 0,
-        start=begin,
-        horizon_days=days,
+        begin=begin,
+        days=days,
         season_length=season_length,
+        history=_history(session, district_id, begin),
+        overlay=_overlay(session, district_id, scenario, declared.start, begin, days),
+        started=started,
+    )
+
+
+def solve(
+    prepared: PreparedForecast, *, workers: int | None = None, time_limit_s: float | None = None
+) -> SolvedForecast:
+    """Fit and forecast every series (no database)."""
+    baseline, choices = _baseline(
+        prepared.history,
+        prepared.days,
+        prepared.season_length,
+        prepared.begin,
+        workers,
+        time_limit_s,
+    )
+    return SolvedForecast(baseline, choices)
+
+
+def store(
+    session: Session, prepared: PreparedForecast, solved: SolvedForecast, *, actor: str
+) -> ForecastRun:
+    """Store the run and its rows. Scenarios are closed, never deleted, so the run's
+    scenario is still there; a run of a scenario closed meanwhile is kept like any other."""
+    history = prepared.history
+    rows = _combine(solved.baseline.copy(), prepared.overlay.copy())
+    record = ForecastRun(
+        district_id=prepared.district_id,
+        scenario_id=prepared.scenario_id,
+        start=prepared.begin,
+        horizon_days=prepared.days,
+        season_length=prepared.season_length,
         history_days=int(history["ds"].nunique()) if not history.empty else 0,
         series=int(rows[["community_id", "item_id"]].drop_duplicates().shape[0]),
-        choices=choices,
+        choices=solved.choices,
         created_by=actor,
         seconds=0.0,
     )
@@ -76,7 +161,7 @@ def run(
         session.execute(
             insert(ForecastRow), [_clean({str(k): v for k, v in r.items()}) for r in records]
         )
-    record.seconds = round(time.perf_counter() - started, 3)
+    record.seconds = round(time.perf_counter() - prepared.started, 3)
     session.flush()
     return record
 

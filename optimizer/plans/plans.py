@@ -5,12 +5,22 @@ coordinator's locked lines held fixed (taken out of their lot's or contract's su
 of their community's demand before the solver runs; fills count them back in). A changed
 line marks the plan stale until it is re-solved; only a fresh draft can be approved, and an
 approved plan never changes again.
+
+`create` and `resolve` do everything in the caller's unit of work (the command line, the
+demo). The API splits each into `prepare_*` (reads), `solve_plan` (no database) and
+`store_*` (writes), so no transaction is open during the solve (`core.solves`). A new plan
+is a plan as of the moment its stock was read, like any draft whose stock moves on after
+it was made (approval and dispatch check the stock again); it is refused only if the
+district's active scenario or latest forecast changed meanwhile. A re-solve is refused if
+the draft changed meanwhile (a line locked or changed, another re-solve, an approval).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,10 +29,28 @@ from sqlmodel import Session, col
 
 from core.errors import Conflict, NotFound
 from inventory import service as inventory
+from ledger.canonical import canonical_json
 from optimizer.allocation import AllocationPlan, AllocationProblem, Tier, solve
 from optimizer.plans import forecasts, problem, scenarios
 from optimizer.plans.models import AllocationFill, AllocationLine, AllocationPlanRow
 from optimizer.plans.schemas import FillPublic, LinePublic, LineUpdate, PlanCreate, PlanPublic
+
+
+@dataclass(frozen=True)
+class PreparedPlan:
+    """What an allocation solve needs, read from the database as plain data."""
+
+    district_id: int
+    scenario_id: int
+    forecast_run_id: int
+    deadline_h: int
+    built: problem.Built
+    """The problem (a new plan's, built now; a re-solve's, as the draft stored it)."""
+    locks: tuple[problem.Lock, ...]
+    plan_id: int | None
+    """None for a new plan."""
+    fingerprint: str
+    """A re-solve's `draft_fingerprint` as read; empty for a new plan."""
 
 
 def create(
@@ -35,6 +63,15 @@ def create(
     time_limit_s: float,
 ) -> AllocationPlanRow:
     """Plan for the district's active scenario and its latest forecast run, as a draft."""
+    prepared = prepare_create(session, district_id, data, now=now)
+    solution = solve_plan(prepared, time_limit_s=time_limit_s)
+    return store_create(session, prepared, solution, actor=actor, now=now)
+
+
+def prepare_create(
+    session: Session, district_id: int, data: PlanCreate, *, now: datetime
+) -> PreparedPlan:
+    """Build a new plan's problem from the stock, agreements and forecast (reads only)."""
     inventory.get_district(session, district_id)
     declared = scenarios.active(session, district_id)
     if declared is None:
@@ -50,13 +87,52 @@ def create(
         cost_per_tonne_km=data.transport_cost_per_tonne_km,
         now=now,
     )
-    plan = AllocationPlanRow(
+    return PreparedPlan(
         district_id=district_id,
         scenario_id=declared.id or 0,
         forecast_run_id=run.id or 0,
         deadline_h=data.deadline_h,
-        problem=problem.to_document(built.problem),
-        refs=built.refs,
+        built=built,
+        locks=(),
+        plan_id=None,
+        fingerprint="",
+    )
+
+
+def solve_plan(prepared: PreparedPlan, *, time_limit_s: float) -> AllocationPlan:
+    """Allocate, with the locked lines held fixed (no database)."""
+    return solve(
+        problem.with_locks(prepared.built.problem, prepared.locks), time_limit_s=time_limit_s
+    )
+
+
+def store_create(
+    session: Session,
+    prepared: PreparedPlan,
+    solution: AllocationPlan,
+    *,
+    actor: str,
+    now: datetime,
+) -> AllocationPlanRow:
+    """Store a new draft; refused if the active scenario or its latest forecast changed."""
+    declared = scenarios.active(session, prepared.district_id)
+    if declared is None or declared.id != prepared.scenario_id:
+        raise Conflict(
+            "The district's active scenario changed while the plan was solved; "
+            "create the plan again."
+        )
+    run = forecasts.latest_run(session, prepared.district_id, prepared.scenario_id)
+    if run.id != prepared.forecast_run_id:
+        raise Conflict(
+            "A newer forecast was stored while the plan was solved; create the plan again."
+        )
+    plan = AllocationPlanRow(
+        district_id=prepared.district_id,
+        scenario_id=prepared.scenario_id,
+        forecast_run_id=prepared.forecast_run_id,
+        deadline_h=prepared.deadline_h,
+        problem=problem.to_document(prepared.built.problem),
+        refs=prepared.built.refs,
         summary={},
         reasons=[],
         created_by=actor,
@@ -65,7 +141,9 @@ def create(
     )
     session.add(plan)
     session.flush()
-    _solve_into(session, plan, built.problem, [], locked_cost=0, time_limit_s=time_limit_s, now=now)
+    _write_solution(
+        session, plan, prepared.built.problem, [], locked_cost=0, solution=solution, now=now
+    )
     return plan
 
 
@@ -139,20 +217,69 @@ def resolve(
     session: Session, plan_id: int, *, now: datetime, time_limit_s: float
 ) -> AllocationPlanRow:
     """Solve the draft again on its own problem, keeping every locked line."""
+    prepared = prepare_resolve(session, plan_id)
+    solution = solve_plan(prepared, time_limit_s=time_limit_s)
+    return store_resolve(session, prepared, solution, now=now)
+
+
+def draft_fingerprint(plan: AllocationPlanRow, lines: Sequence[AllocationLine]) -> str:
+    """SHA-256 of what a re-solve depends on: status, revision and every line's lock."""
+    doc = {
+        "plan": plan.id,
+        "status": plan.status,
+        "revision": plan.revision,
+        "lines": sorted([x.id, x.locked, x.quantity] for x in lines),
+    }
+    return hashlib.sha256(canonical_json(doc)).hexdigest()
+
+
+def prepare_resolve(session: Session, plan_id: int) -> PreparedPlan:
+    """Read a draft's problem and its locked lines (reads only)."""
+    plan = get(session, plan_id)
+    if plan.status != "draft":
+        raise Conflict(f"Plan {plan_id} is {plan.status}; an approved plan does not change.")
+    lines = _lines(session, plan_id)
+    return PreparedPlan(
+        district_id=plan.district_id,
+        scenario_id=plan.scenario_id,
+        forecast_run_id=plan.forecast_run_id,
+        deadline_h=plan.deadline_h,
+        built=problem.Built(problem.from_document(plan.problem), plan.refs),
+        locks=tuple(_lock_of(plan, x) for x in lines if x.locked),
+        plan_id=plan_id,
+        fingerprint=draft_fingerprint(plan, lines),
+    )
+
+
+def store_resolve(
+    session: Session, prepared: PreparedPlan, solution: AllocationPlan, *, now: datetime
+) -> AllocationPlanRow:
+    """Replace the draft's unlocked lines and fills; refused if the draft changed since it
+    was read (the row is locked first)."""
+    plan_id = prepared.plan_id or 0
     plan = _draft(session, plan_id)
-    locked = [x for x in _lines(session, plan_id) if x.locked]
-    locks = [_lock_of(plan, x) for x in locked]
+    lines = _lines(session, plan_id)
+    if draft_fingerprint(plan, lines) != prepared.fingerprint:
+        raise Conflict(
+            f"Plan {plan_id} changed while it was solved (a line was locked or changed, or "
+            "it was solved again); solve it again."
+        )
+    locked_cost = sum(x.cost for x in lines if x.locked)
     session.execute(
         delete(AllocationLine).where(
             col(AllocationLine.plan_id) == plan_id, col(AllocationLine.locked).is_(False)
         )
     )
     session.execute(delete(AllocationFill).where(col(AllocationFill.plan_id) == plan_id))
-    base = problem.from_document(plan.problem)
     plan.revision += 1
-    locked_cost = sum(x.cost for x in locked)
-    _solve_into(
-        session, plan, base, locks, locked_cost=locked_cost, time_limit_s=time_limit_s, now=now
+    _write_solution(
+        session,
+        plan,
+        prepared.built.problem,
+        prepared.locks,
+        locked_cost=locked_cost,
+        solution=solution,
+        now=now,
     )
     return plan
 
@@ -169,17 +296,16 @@ def approve(session: Session, plan_id: int, *, actor: str, now: datetime) -> All
     return plan
 
 
-def _solve_into(
+def _write_solution(
     session: Session,
     plan: AllocationPlanRow,
     base: AllocationProblem,
     locks: Sequence[problem.Lock],
     *,
     locked_cost: int,
-    time_limit_s: float,
+    solution: AllocationPlan,
     now: datetime,
 ) -> None:
-    solution = solve(problem.with_locks(base, locks), time_limit_s=time_limit_s)
     refs = plan.refs
     for s in solution.shipments:
         source = refs["sources"][s.source]

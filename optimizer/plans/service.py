@@ -1,13 +1,27 @@
 """The planning use cases, as the API and the command line call them.
 
-Every function takes the caller's session and never commits. Forecasting and solving are
-CPU-bound: call them from a worker thread (a sync route), never on the event loop.
+Every function takes the caller's session and never commits, except the `compute_*` ones:
+a forecast's fits and an allocation's solve may take their whole time limit, so those open
+their own units of work and run the long step with none open (`core.solves`): read in a
+read-only unit, solve outside any transaction, store in a short writing unit that refuses
+if what the result depends on changed meanwhile. Forecasting and solving are CPU-bound:
+call them from a worker thread (a sync route), never on the event loop.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TypeVar
+
+from sqlmodel import Session
+
+from core.db import UnitsOfWork
+from core.solves import Once, prepare_solve_store
+from optimizer.plans import forecasts, plans
 from optimizer.plans.forecasts import get_run, latest_run, list_runs, rows
 from optimizer.plans.forecasts import run as run_forecast
+from optimizer.plans.models import AllocationPlanRow, ForecastRun
 from optimizer.plans.plans import approve, resolve, update_line
 from optimizer.plans.plans import create as create_plan
 from optimizer.plans.plans import get as get_plan
@@ -24,14 +38,102 @@ from optimizer.plans.scenarios import (
     read_definition,
 )
 from optimizer.plans.scenarios import list_for as list_scenarios
+from optimizer.plans.schemas import PlanCreate
 from optimizer.plans.views import chart as fan_chart
 from optimizer.plans.views import reserves as reserve_levels
+
+R = TypeVar("R")
+A = TypeVar("A")
+
+
+def compute_forecast(
+    units: UnitsOfWork,
+    district_id: int,
+    *,
+    actor: str,
+    today: date,
+    scenario_id: int | None,
+    horizon: int | None,
+    season_length: int,
+    start: date | None,
+    time_limit_s: float | None,
+    answer: Callable[[Session, ForecastRun], R],
+    once: Once[R, A],
+) -> A:
+    """`run_forecast` with no transaction open during the fits; `answer` turns the stored
+    run into what the caller answers, `once` runs it at most once per key."""
+    return prepare_solve_store(
+        units,
+        prepare=lambda session: forecasts.prepare(
+            session,
+            district_id,
+            today=today,
+            scenario_id=scenario_id,
+            horizon=horizon,
+            season_length=season_length,
+            start=start,
+        ),
+        solve=lambda prepared: forecasts.solve(prepared, time_limit_s=time_limit_s),
+        store=lambda session, prepared, solved: answer(
+            session, forecasts.store(session, prepared, solved, actor=actor)
+        ),
+        once=once,
+    )
+
+
+def compute_plan(
+    units: UnitsOfWork,
+    district_id: int,
+    data: PlanCreate,
+    *,
+    actor: str,
+    now: datetime,
+    time_limit_s: float,
+    answer: Callable[[Session, AllocationPlanRow], R],
+    once: Once[R, A],
+) -> A:
+    """`create_plan` with no transaction open during the solve."""
+    return prepare_solve_store(
+        units,
+        prepare=lambda session: plans.prepare_create(session, district_id, data, now=now),
+        solve=lambda prepared: plans.solve_plan(prepared, time_limit_s=time_limit_s),
+        store=lambda session, prepared, solution: answer(
+            session, plans.store_create(session, prepared, solution, actor=actor, now=now)
+        ),
+        once=once,
+    )
+
+
+def compute_resolve(
+    units: UnitsOfWork,
+    plan_id: int,
+    *,
+    now: datetime,
+    time_limit_s: float,
+    answer: Callable[[Session, AllocationPlanRow], R],
+    once: Once[R, A],
+) -> A:
+    """`resolve` with no transaction open during the solve; a draft changed meanwhile is
+    refused (`Conflict`) and nothing is stored."""
+    return prepare_solve_store(
+        units,
+        prepare=lambda session: plans.prepare_resolve(session, plan_id),
+        solve=lambda prepared: plans.solve_plan(prepared, time_limit_s=time_limit_s),
+        store=lambda session, prepared, solution: answer(
+            session, plans.store_resolve(session, prepared, solution, now=now)
+        ),
+        once=once,
+    )
+
 
 __all__ = [
     "MAX_SCENARIO_BYTES",
     "active_scenario",
     "approve",
     "close_scenario",
+    "compute_forecast",
+    "compute_plan",
+    "compute_resolve",
     "create_plan",
     "declare_scenario",
     "fan_chart",

@@ -7,19 +7,16 @@ store, and an Idempotency-Key replay or duplicate never solves or stores twice.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
-from api.security import service as users
 from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings
@@ -27,42 +24,18 @@ from inventory.models import Movement
 from optimizer.dispatch import routes
 from optimizer.dispatch import service as dispatch
 from optimizer.dispatch.models import RoutePlan
-from optimizer.dispatch.planning import DispatchProblem, DispatchRoutes
 from optimizer.dispatch.schemas import VehicleCreate
 from optimizer.plans import service as plans
 from optimizer.plans.models import AllocationLine, AllocationPlanRow
 from optimizer.plans.schemas import PlanCreate
+from tests.held import WAIT_S, Held, bearer, post
 from tests.optimizer.plans.helpers import district_with_history, scenario
 from tests.serve import served
 
-WAIT_S = 60
-
-
-class SlowSolver:
-    """The real router, each call held until `release` is set; counts its calls."""
-
-    def __init__(self, real: Callable[..., DispatchRoutes]) -> None:
-        self.real = real
-        self.release = threading.Event()
-        self.calls = 0
-        self._lock = threading.Lock()
-
-    def __call__(self, problem: DispatchProblem, *, seed: int, time_limit_s: float) -> Any:
-        with self._lock:
-            self.calls += 1
-        assert self.release.wait(WAIT_S), "the test never released the solver"
-        return self.real(problem, seed=seed, time_limit_s=time_limit_s)
-
-    def wait_for_calls(self, n: int) -> None:
-        deadline = time.monotonic() + WAIT_S
-        while self.calls < n:
-            assert time.monotonic() < deadline, f"the solver was called {self.calls} times"
-            time.sleep(0.02)
-
 
 @pytest.fixture
-def solver(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowSolver]:
-    slow = SlowSolver(routes.route)
+def solver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Held]:
+    slow = Held(routes.route)
     monkeypatch.setattr(routes, "route", slow)
     yield slow
     slow.release.set()  # never leave a server thread waiting
@@ -112,22 +85,9 @@ def world(fresh_engine: Engine) -> World:
             plan_id=plan.id or 0,
             depot_id=d.depot_a_id,
             item_id=d.tent_id,
-            coordinator=_bearer(session, "coord", "coordinator", district_id=d.district_id),
-            manager=_bearer(session, "keeper", "depot_manager", depot_ids=[d.depot_a_id]),
+            coordinator=bearer(session, "coord", "coordinator", district_id=d.district_id),
+            manager=bearer(session, "keeper", "depot_manager", depot_ids=[d.depot_a_id]),
         )
-
-
-def _bearer(session: Session, username: str, role: str, **scope: Any) -> dict[str, str]:
-    user = users.create_user(
-        session, username=username, password="a long enough pass", role=role, **scope
-    )
-    _, token = users.create_api_token(session, user, name=username)
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _post(base: str, path: str, headers: dict[str, str], body: Any) -> httpx.Response:
-    with httpx.Client(base_url=base, timeout=WAIT_S + 30, headers=headers) as http:
-        return http.post(path, json=body)
 
 
 def _route_plans(engine: Engine) -> list[RoutePlan]:
@@ -141,11 +101,11 @@ def fast(settings: Settings) -> Settings:
 
 
 def test_a_receipt_is_recorded_while_routes_are_solved(
-    fresh_engine: Engine, fast: Settings, world: World, solver: SlowSolver
+    fresh_engine: Engine, fast: Settings, world: World, solver: Held
 ) -> None:
     with served(fresh_engine, fast) as base, ThreadPoolExecutor(max_workers=1) as pool:
         routing: Future[httpx.Response] = pool.submit(
-            _post, base, f"/plans/{world.plan_id}/routes", world.coordinator, {}
+            post, base, f"/plans/{world.plan_id}/routes", world.coordinator, {}
         )
         solver.wait_for_calls(1)
         receipt = {
@@ -202,11 +162,11 @@ def test_a_plan_changed_while_routes_are_solved_stores_nothing(
     fresh_engine: Engine,
     fast: Settings,
     world: World,
-    solver: SlowSolver,
+    solver: Held,
     change: Callable[[Session, int], None],
 ) -> None:
     with served(fresh_engine, fast) as base, ThreadPoolExecutor(max_workers=1) as pool:
-        routing = pool.submit(_post, base, f"/plans/{world.plan_id}/routes", world.coordinator, {})
+        routing = pool.submit(post, base, f"/plans/{world.plan_id}/routes", world.coordinator, {})
         solver.wait_for_calls(1)
         with session_scope(fresh_engine) as session:  # not blocked by the running solve
             change(session, world.plan_id)
@@ -220,15 +180,15 @@ def test_a_plan_changed_while_routes_are_solved_stores_nothing(
 
 
 def test_an_idempotent_replay_answers_without_solving_again(
-    fresh_engine: Engine, fast: Settings, world: World, solver: SlowSolver
+    fresh_engine: Engine, fast: Settings, world: World, solver: Held
 ) -> None:
     solver.release.set()
     headers = {**world.coordinator, "Idempotency-Key": "route-once"}
     path = f"/plans/{world.plan_id}/routes"
     with served(fresh_engine, fast) as base:
-        first = _post(base, path, headers, {"seed": 3})
-        again = _post(base, path, headers, {"seed": 3})
-        other = _post(base, path, headers, {"seed": 4})
+        first = post(base, path, headers, {"seed": 3})
+        again = post(base, path, headers, {"seed": 3})
+        other = post(base, path, headers, {"seed": 4})
     assert first.status_code == again.status_code == 201, (first.text, again.text)
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.json() == first.json()
@@ -238,12 +198,12 @@ def test_an_idempotent_replay_answers_without_solving_again(
 
 
 def test_concurrent_duplicates_store_once(
-    fresh_engine: Engine, fast: Settings, world: World, solver: SlowSolver
+    fresh_engine: Engine, fast: Settings, world: World, solver: Held
 ) -> None:
     headers = {**world.coordinator, "Idempotency-Key": "route-twice"}
     path = f"/plans/{world.plan_id}/routes"
     with served(fresh_engine, fast) as base, ThreadPoolExecutor(max_workers=2) as pool:
-        answers = [pool.submit(_post, base, path, headers, {}) for _ in range(2)]
+        answers = [pool.submit(post, base, path, headers, {}) for _ in range(2)]
         solver.wait_for_calls(2)  # both solve: neither had stored when the other looked
         solver.release.set()
         first, second = (a.result(timeout=WAIT_S) for a in answers)
