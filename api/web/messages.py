@@ -325,6 +325,8 @@ FIXED: Final[dict[str, str]] = {
     "given twice": "重复填写",
     "These routes have no trip; there is nothing to dispatch.": "这些路线没有行程，无可发运。",
     "The district has no active vehicle; register one first.": "本区没有可用车辆，请先登记车辆。",
+    "The district's vehicles changed while routes were computed; compute them again.": "计算路线期间本区的车辆已有变动；请重新计算路线。",  # noqa: E501
+    "The district's travel table changed while routes were computed; compute them again.": "计算路线期间本区的路程表已有变动；请重新计算路线。",  # noqa: E501
     "must be a depot of this district": "必须是本区的仓库",
     # plans, scenarios, forecasts
     "The district has no active scenario; declare one first.": "本区没有生效的情景，请先宣布一个。",

@@ -249,6 +249,13 @@ def remove(session: Session, district_id: int) -> None:
     session.flush()
 
 
+def version(session: Session, district_id: int) -> tuple[int, datetime] | None:
+    """Which upload of the district's travel table is current (None: no table); a new
+    upload or a removal changes it."""
+    row = _find(session, district_id)
+    return None if row is None else (row.id or 0, row.uploaded_at)
+
+
 def district_table(session: Session, district_id: int) -> TravelTable | None:
     """The district's travel table as plain data for routing; None when it has none."""
     row = _find(session, district_id)

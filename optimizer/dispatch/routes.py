@@ -88,6 +88,8 @@ class PreparedRoutes:
     receiving: dict[int, int]
     locations: tuple[Location, ...]
     table: TravelTable | None
+    table_version: tuple[int, datetime] | None
+    """`matrix.version` as read: the store refuses if the table was replaced or removed."""
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,8 @@ def prepare(session: Session, plan_id: int, data: RoutesCreate, *, now: datetime
     departs = data.departs_at or now
     deadline_s = seconds_to_deadline(plan, departs)
     district_id = plan.district_id
-    fleet = vehicles.list_for(session, district_id, active_only=True)
-    if not fleet:
+    fleet_vehicles = active_fleet(session, district_id)
+    if not fleet_vehicles:
         raise Conflict("The district has no active vehicle; register one first.")
     receiving = destination_depots(session, district_id)
     depots = {d.id or 0: d for d in inventory.list_depots(session, district_id)}
@@ -157,19 +159,6 @@ def prepare(session: Session, plan_id: int, data: RoutesCreate, *, now: datetime
                     item.unit_volume_cm3,
                 )
             )
-    fleet_vehicles = tuple(
-        FleetVehicle(
-            v.id or 0,
-            v.code,
-            v.weight_capacity_kg,
-            v.volume_capacity_l,
-            v.start_depot_id,
-            v.end_depot_id,
-            v.shift_minutes,
-            v.speed_kmh,
-        )
-        for v in fleet
-    )
     communities = inventory.list_communities(session, district_id)
     places = [
         Location(Place("depot", i), d.code, Point(d.latitude, d.longitude))
@@ -200,6 +189,24 @@ def prepare(session: Session, plan_id: int, data: RoutesCreate, *, now: datetime
         receiving=receiving,
         locations=tuple(locations),
         table=matrix.district_table(session, district_id) if locations else None,
+        table_version=matrix.version(session, district_id),
+    )
+
+
+def active_fleet(session: Session, district_id: int) -> tuple[FleetVehicle, ...]:
+    """The district's active vehicles as routing sees them."""
+    return tuple(
+        FleetVehicle(
+            v.id or 0,
+            v.code,
+            v.weight_capacity_kg,
+            v.volume_capacity_l,
+            v.start_depot_id,
+            v.end_depot_id,
+            v.shift_minutes,
+            v.speed_kmh,
+        )
+        for v in vehicles.list_for(session, district_id, active_only=True)
     )
 
 
@@ -220,13 +227,25 @@ def solve(
 def store(
     session: Session, prepared: PreparedRoutes, solved: SolvedRoutes, actor: str
 ) -> RoutePlan:
-    """Store the routes as a draft, if the plan is still what they were computed from (its
-    row locked until the transaction ends); else `Conflict` and nothing is stored."""
+    """Store the routes as a draft, if the plan (its row locked until the transaction
+    ends), the district's active vehicles and its travel table are still what they were
+    computed from; else `Conflict` and nothing is stored."""
     plan_id = prepared.plan.id
+    district_id = prepared.plan.district_id
     row = plans.get_plan(session, plan_id, for_update=True)
     if plan_fingerprint(plans.plan_public(session, row)) != prepared.fingerprint:
         raise Conflict(
             f"Plan {plan_id} changed while routes were computed; compute them again.",
+            extra={"plan_id": plan_id},
+        )
+    if active_fleet(session, district_id) != prepared.problem.vehicles:
+        raise Conflict(
+            "The district's vehicles changed while routes were computed; compute them again.",
+            extra={"plan_id": plan_id},
+        )
+    if matrix.version(session, district_id) != prepared.table_version:
+        raise Conflict(
+            "The district's travel table changed while routes were computed; compute them again.",
             extra={"plan_id": plan_id},
         )
     return _store(

@@ -7,6 +7,7 @@ store, and an Idempotency-Key replay or duplicate never solves or stores twice.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,11 +21,12 @@ from sqlmodel import Session, col
 from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings
+from inventory import service as inventory
 from inventory.models import Movement
 from optimizer.dispatch import routes
 from optimizer.dispatch import service as dispatch
 from optimizer.dispatch.models import RoutePlan
-from optimizer.dispatch.schemas import VehicleCreate
+from optimizer.dispatch.schemas import VehicleCreate, VehicleUpdate
 from optimizer.plans import service as plans
 from optimizer.plans.models import AllocationLine, AllocationPlanRow
 from optimizer.plans.schemas import PlanCreate
@@ -175,6 +177,50 @@ def test_a_plan_changed_while_routes_are_solved_stores_nothing(
     assert answer.status_code == 409, answer.text
     assert answer.json()["detail"] == (
         f"Plan {world.plan_id} changed while routes were computed; compute them again."
+    )
+    assert _route_plans(fresh_engine) == []
+
+
+def _deactivate_the_truck(session: Session, world: World) -> None:
+    [truck] = dispatch.list_vehicles(session, _district_of(session, world.plan_id))
+    dispatch.update_vehicle(session, truck.id or 0, VehicleUpdate(active=False))
+
+
+def _upload_a_travel_table(session: Session, world: World) -> None:
+    district_id = _district_of(session, world.plan_id)
+    codes = [d.code for d in inventory.list_depots(session, district_id)]
+    codes += [c.code for c in inventory.list_communities(session, district_id)]
+    rows = [f"{a},{b},{1000 + i}" for i, (a, b) in enumerate(itertools.permutations(codes, 2))]
+    body = "from,to,distance_m\n" + "\n".join(rows) + "\n"
+    dispatch.import_travel_matrix(session, district_id, body.encode(), actor="t", now=utcnow())
+
+
+def _district_of(session: Session, plan_id: int) -> int:
+    return plans.get_plan(session, plan_id).district_id
+
+
+@pytest.mark.parametrize(
+    ("change", "what"),
+    [(_deactivate_the_truck, "vehicles"), (_upload_a_travel_table, "travel table")],
+)
+def test_routes_whose_fleet_or_travel_table_changed_meanwhile_are_not_stored(
+    fresh_engine: Engine,
+    fast: Settings,
+    world: World,
+    solver: Held,
+    change: Callable[[Session, World], None],
+    what: str,
+) -> None:
+    with served(fresh_engine, fast) as base, ThreadPoolExecutor(max_workers=1) as pool:
+        routing = pool.submit(post, base, f"/plans/{world.plan_id}/routes", world.coordinator, {})
+        solver.wait_for_calls(1)
+        with session_scope(fresh_engine) as session:
+            change(session, world)
+        solver.release.set()
+        answer = routing.result(timeout=WAIT_S)
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["detail"] == (
+        f"The district's {what} changed while routes were computed; compute them again."
     )
     assert _route_plans(fresh_engine) == []
 
