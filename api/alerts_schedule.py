@@ -1,6 +1,7 @@
 """Recording alerts on a schedule: one transaction per district, and the API's background
-task that does it every `alerts_refresh_interval_s` (0 turns it off; it never runs in the
-test environment). `relief alerts refresh` calls the same `refresh_all` from cron.
+task (started by `api.schedule`) that does it every `alerts_refresh_interval_s` (0 turns it
+off; it never runs in the test environment). `relief alerts refresh` calls the same
+`refresh_all` from cron.
 
 Several server processes may each run the task: a refresh is safe to run concurrently
 (see `optimizer.alerts.service`), so they only repeat each other's work.
@@ -10,11 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Sequence
 from datetime import datetime
 
-from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from core.clock import utcnow
@@ -59,22 +58,3 @@ async def refresh_forever(engine: Engine, settings: Settings, interval_s: float)
 
 def scheduled(settings: Settings) -> bool:
     return settings.alerts_refresh_interval_s > 0 and settings.environment != "test"
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The application's lifespan: the alert refresh task runs while the app serves."""
-    settings: Settings = app.state.settings
-    task = None
-    if scheduled(settings):
-        task = asyncio.create_task(
-            refresh_forever(app.state.engine, settings, settings.alerts_refresh_interval_s),
-            name="alerts-refresh",
-        )
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task

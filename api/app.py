@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 
-from api import alerts_schedule, problems
+from api import problems, schedule
 from api.middleware import DEFAULT_LIMIT, InFlightLimit
 from api.routers import health
 from api.security.deps import require
@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="Relief Reserve",
         version="0.1.0",
         summary="Emergency supply chain and reserve management for a district",
-        lifespan=alerts_schedule.lifespan,
+        lifespan=schedule.lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine or get_engine(settings.resolved_database_url, echo=settings.db_echo)

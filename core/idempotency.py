@@ -4,6 +4,10 @@ The record is written in the same transaction as the write it guards, so either 
 or neither does. Concurrent requests with the same key are serialised (SQLite: the write
 lock; PostgreSQL: a transaction-scoped advisory lock on the key), so the second one waits
 and then finds the first one's answer instead of applying the write twice.
+
+Records are kept for a retention period (`Settings.idempotency_retention_days`) and then
+pruned (`prune`, run daily by the server and by `relief db prune-keys`): a key reused after
+that is a new request. Clients retry within minutes or hours; the period is in days.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, String, Text, UniqueConstraint, select, text
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import Column, String, Text, UniqueConstraint, delete, select, text
+from sqlmodel import Field, Session, SQLModel, col
 
 from core.clock import utcnow
 from core.db import UTCDateTime
@@ -128,3 +132,12 @@ def finish(
         )
     )
     session.flush()
+
+
+def prune(session: Session, *, before: datetime) -> int:
+    """Delete the records made before `before` (API keys and page forms' keys alike);
+    returns how many went."""
+    result = session.execute(
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < before)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     import_max_rows: int = Field(default=1_000_000, ge=1)
 
+    # Idempotency-Key and page-form key records: kept this many days, then pruned daily by
+    # the server and by `relief db prune-keys` (0: kept for ever).
+    idempotency_retention_days: int = Field(default=30, ge=0, le=3650)
+
     # Alerts (optimizer.alerts): when something is an alert, and how often they are recorded.
     alerts_refresh_interval_s: float = Field(default=900.0, ge=0, le=24 * 3600)  # 0: off
     alerts_service_level: float = Field(default=0.95, ge=0.5, lt=1)
