@@ -133,6 +133,8 @@ def _improve_by_regions(
     saved = 0
     while (left := deadline - time.perf_counter()) >= REGION_S / 2:
         found = decompose.regions(problem, routes, rng, count=workers)
+        if not found:  # nothing is routed: no region to improve
+            break
         jobs = [
             _Job(
                 region.problem,
