@@ -1,6 +1,6 @@
-"""Recording alerts on a schedule: one transaction per district, and the API's background
-task (started by `api.schedule`) that does it every `alerts_refresh_interval_s` (0 turns it
-off; it never runs in the test environment). `relief alerts refresh` calls the same
+"""Recording alerts on a schedule: one transaction per district; the API's background task
+(`api.schedule`) runs `refresh_all` every `alerts_refresh_interval_s` (0 turns it off; it
+never runs in the test environment). `relief alerts refresh` calls the same
 `refresh_all` from cron.
 
 Several server processes may each run the task: a refresh is safe to run concurrently
@@ -9,8 +9,6 @@ Several server processes may each run the task: a refresh is safe to run concurr
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -21,8 +19,6 @@ from core.db import session_scope
 from core.settings import Settings
 from inventory import service as inventory
 from optimizer.alerts import service as alerts
-
-log = logging.getLogger(__name__)
 
 
 def refresh_all(
@@ -43,17 +39,6 @@ def refresh_all(
         with session_scope(engine) as session:
             done.append(alerts.refresh(session, district_id, now=now or utcnow(), cfg=cfg))
     return done
-
-
-async def refresh_forever(engine: Engine, settings: Settings, interval_s: float) -> None:
-    """Refresh every district now and then every `interval_s` seconds, off the event loop.
-    A failed round is logged with its traceback and the next round runs as planned."""
-    while True:
-        try:
-            await asyncio.to_thread(refresh_all, engine, settings)
-        except Exception:
-            log.exception("refreshing the alerts failed")
-        await asyncio.sleep(interval_s)
 
 
 def scheduled(settings: Settings) -> bool:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from api.alerts_schedule import refresh_forever, scheduled
+from api.alerts_schedule import refresh_all, scheduled
 from core import idempotency
 from core.clock import utcnow
 from core.db import session_scope
@@ -65,7 +65,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if scheduled(settings):
         tasks.append(
             asyncio.create_task(
-                refresh_forever(engine, settings, settings.alerts_refresh_interval_s),
+                _every(
+                    settings.alerts_refresh_interval_s,
+                    lambda: refresh_all(engine, settings),
+                    "refreshing the alerts",
+                ),
                 name="alerts-refresh",
             )
         )

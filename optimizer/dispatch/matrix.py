@@ -251,9 +251,12 @@ def remove(session: Session, district_id: int) -> None:
 
 def version(session: Session, district_id: int) -> tuple[int, datetime] | None:
     """Which upload of the district's travel table is current (None: no table); a new
-    upload or a removal changes it."""
-    row = _find(session, district_id)
-    return None if row is None else (row.id or 0, row.uploaded_at)
+    upload or a removal changes it. Reads two columns, not the matrix itself."""
+    query = select(col(TravelMatrix.id), col(TravelMatrix.uploaded_at)).where(
+        col(TravelMatrix.district_id) == district_id
+    )
+    found = session.execute(query).one_or_none()
+    return None if found is None else (int(found[0]), found[1])
 
 
 def district_table(session: Session, district_id: int) -> TravelTable | None:
