@@ -42,14 +42,26 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 def _domain_routers() -> list[tuple[APIRouter, str | None]]:
     """Each router with the permission all its routes need (None: the routes say it)."""
-    from api.routers import alerts, auth, dispatch, inventory, ledger, plans, suppliers
+    from api.routers import (
+        alerts,
+        auth,
+        dispatch,
+        distribution,
+        inventory,
+        ledger,
+        orders,
+        plans,
+        suppliers,
+    )
 
     return [
         (alerts.router, None),
         (auth.router, None),
         (dispatch.router, None),
+        (distribution.router, None),
         (inventory.router, None),
         (ledger.router, "read"),
+        (orders.router, None),
         (plans.router, None),
         (suppliers.router, None),
     ]

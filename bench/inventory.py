@@ -37,6 +37,7 @@ import migrations
 from api.security import service as users
 from core.db import make_engine, session_scope
 from inventory import seed, service
+from ledger.keys import LogSigner
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PG_ADMIN = os.environ.get(
@@ -114,7 +115,12 @@ def bench_import(url: str, lines: int) -> dict[str, Any]:
     started = time.perf_counter()
     with session_scope(engine) as session:
         result = service.import_movements(
-            session, data, "bench.csv", actor="bench", max_rows=lines + 1
+            session,
+            data,
+            "bench.csv",
+            actor="bench",
+            max_rows=lines + 1,
+            signer=LogSigner.generate("bench.example/log"),
         )
     seconds = time.perf_counter() - started
     with session_scope(engine) as session:

@@ -17,11 +17,12 @@ from sqlmodel import Session, col
 
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
-from inventory import registry, schemas
+from inventory import losses, registry, schemas
 from inventory.journal import Op
 from inventory.models import Depot, Item, Lot, Movement, StockBalance, StockCount, StockCountLine
 from inventory.rules import variances
 from inventory.stock import LotKey, OpMeta, apply, lock_depot_items, resolve_lots
+from ledger.keys import LogSigner
 
 
 def _get_count(session: Session, count_id: int) -> StockCount:
@@ -184,9 +185,10 @@ def view(session: Session, count_id: int) -> schemas.CountPublic:
 
 
 def post(
-    session: Session, count_id: int, *, actor: str
+    session: Session, count_id: int, *, actor: str, signer: LogSigner
 ) -> tuple[schemas.CountPublic, list[Movement]]:
-    """Apply each counted line's variance to the books, in one action.
+    """Apply each counted line's variance to the books, in one action, and sign the count
+    with its variances on the ledger (`stock.count_posted`) in the same transaction.
 
     A lot that moved out since it was counted so far that its variance would take it below
     zero is refused (insufficient stock) and nothing is posted: count it again."""
@@ -217,7 +219,9 @@ def post(
     count.posted_by = actor
     count.posted_at = utcnow()
     session.flush()
-    return view(session, count_id), movements
+    posted = view(session, count_id)
+    losses.count_posted(session, signer, posted, movements[0].action_id if movements else "", actor)
+    return posted, movements
 
 
 def cancel(session: Session, count_id: int, *, actor: str) -> schemas.CountPublic:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC
 
 from sqlmodel import Session
 
 from core.clock import utcnow
 from core.errors import FieldProblem, InvalidInput
-from inventory import counts, movements, registry, schemas, spreadsheet
+from inventory import counts, losses, movements, registry, schemas, spreadsheet
 from inventory.journal import Op, OpKind
 from inventory.models import Depot, Item
-from inventory.stock import LotKey, OpMeta, apply, resolve_lots
+from inventory.stock import LotKey, OpMeta, apply, expired_receipts, resolve_lots
+from ledger.keys import LogSigner
 
 _KIND: dict[str, OpKind] = {
     "receipt": "receipt",
@@ -51,9 +53,11 @@ def import_movements(
     *,
     actor: str,
     max_rows: int,
+    signer: LogSigner,
     allowed_depots: set[int] | None = None,
 ) -> schemas.ImportResult:
-    """Record every row of a movement file as one action, or nothing if any row is bad.
+    """Record every row of a movement file as one action, or nothing if any row is bad; its
+    write-offs are signed on the ledger in the same transaction.
 
     Every bad cell and every unknown code, depot not yours or lot clash is listed at once;
     only whether the stock allows the movements is checked after the rows are all good
@@ -122,6 +126,18 @@ def import_movements(
     ]
     receipts = [i for i, r in enumerate(with_lots) if r.kind == "receipt"]
     others = [i for i, r in enumerate(with_lots) if r.kind != "receipt"]
+    now = utcnow()
+    days = [min(with_lots[i].occurred_at or now, now).astimezone(UTC).date() for i in receipts]
+    for index in expired_receipts(session, [keys[i] for i in receipts], days):
+        row = with_lots[receipts[index]]
+        problems.append(
+            FieldProblem(
+                ("expiry",),
+                f"lot {row.lot} is past its expiry date; an expired lot is not received",
+                line=row.line,
+                column="expiry",
+            )
+        )
     # Receipts create their lots, but only once every row is known to be good; before that,
     # only a clash with a recorded expiry date is a problem.
     lot_ids, lot_problems = resolve_lots(
@@ -173,6 +189,18 @@ def import_movements(
         )
     except InvalidInput as refused:
         _raise(refused.problems, filename)
+    losses.written_off(
+        session,
+        signer,
+        action_id=action_id,
+        lines=[
+            (r.depot, r.item, r.lot or "", r.quantity, r.reason or "written off")
+            for r in good
+            if r.kind == "write_off"
+        ],
+        actor=actor,
+        source=filename[:200],
+    )
     written = movements.count_action(session, action_id)
     return schemas.ImportResult(
         kind="movements", rows=len(rows), action_id=action_id, movements=written
@@ -186,6 +214,7 @@ def import_count(
     *,
     actor: str,
     max_rows: int,
+    signer: LogSigner,
     allowed_depots: set[int] | None = None,
 ) -> schemas.ImportResult:
     """A count sheet: for each depot in it, a count is started, filled in and posted.
@@ -235,7 +264,7 @@ def import_count(
             actor=actor,
         )
         counts.enter(session, started.id, _entries(depot_rows, items), actor=actor)
-        _, posted = counts.post(session, started.id, actor=actor)
+        _, posted = counts.post(session, started.id, actor=actor, signer=signer)
         written += len(posted)
         if posted:
             action_ids.append(posted[0].action_id)

@@ -29,7 +29,17 @@ CATEGORIES = (
     "rescue_tools",
     "power",
 )
-DEPOT_KINDS = ("community_depot", "district_warehouse", "enterprise_reserve", "in_transit")
+DEPOT_KINDS = (
+    "community_depot",
+    "district_warehouse",
+    "enterprise_reserve",
+    "in_transit",
+    "distribution_point",
+)
+#: Depots where a community receives supplies and hands them out to residents.
+RECEIVING_KINDS = ("community_depot", "distribution_point")
+#: Whom one distribution served: everyone, or one vulnerable group of the community.
+GROUPS = ("general", "elderly", "children_under_5", "disabled", "chronically_ill")
 RESERVE_TYPES = ("government", "agreement", "enterprise")
 MOVEMENT_KINDS = (
     "receipt",
@@ -105,6 +115,9 @@ class Depot(SQLModel, table=True):
     capacity_m3: float | None = None
     capacity_kg: float | None = None
     active: bool = True
+    # The person in charge of the place (a distribution point's village committee member).
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_phone: str | None = Field(default=None, max_length=40)
 
 
 class Item(SQLModel, table=True):
@@ -248,14 +261,46 @@ class StockCountLine(SQLModel, table=True):
     counted: int | None = Field(default=None, sa_type=BigInteger)
 
 
+class Distribution(SQLModel, table=True):
+    """What a receiving depot handed out to residents (发放登记): one item, to one group.
+
+    The stock left the depot's books by the `issue` movements of `action_id`. Residents are
+    counted (households, persons), never named."""
+
+    __tablename__ = "distribution"
+    __table_args__ = (
+        CheckConstraint(_in("served_group", GROUPS), name="distribution_group_known"),
+        CheckConstraint(
+            "quantity > 0 AND households >= 0 AND persons > 0", name="distribution_counts_valid"
+        ),
+        Index("distribution_depot_time", "depot_id", "distributed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    depot_id: int = Field(sa_column=Column(ForeignKey("depot.id"), nullable=False))
+    item_id: int = Field(sa_column=Column(ForeignKey("item.id"), nullable=False))
+    quantity: int = Field(sa_type=BigInteger)
+    served_group: str = Field(sa_column=Column(String(24), nullable=False))
+    households: int = Field(default=0, sa_type=BigInteger)
+    persons: int = Field(sa_type=BigInteger)
+    note: str | None = Field(default=None, max_length=500)
+    action_id: str = Field(sa_column=Column(String(36), nullable=False, unique=True))
+    distributed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    recorded_by: str = Field(max_length=120)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 __all__ = [
     "CATEGORIES",
     "COUNT_STATUSES",
     "DEPOT_KINDS",
+    "GROUPS",
     "MOVEMENT_KINDS",
+    "RECEIVING_KINDS",
     "RESERVE_TYPES",
     "Community",
     "Depot",
+    "Distribution",
     "District",
     "Item",
     "Lot",

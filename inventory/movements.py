@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from core.clock import utcnow
-from core.errors import Conflict, InvalidInput
-from inventory import registry, schemas
+from core.errors import Conflict, FieldProblem, InvalidInput
+from inventory import losses, registry, schemas
 from inventory.journal import Op
 from inventory.models import Depot, Item, Lot, Movement, StockBalance
-from inventory.stock import LotKey, OpMeta, apply, resolve_lots, reverse
+from inventory.stock import LotKey, OpMeta, apply, expired_receipts, resolve_lots, reverse
+from ledger.keys import LogSigner
 
 
 def _meta(data: schemas.MovementBase, reason: str | None = None) -> OpMeta:
@@ -48,6 +50,7 @@ def _usable_depot(session: Session, depot_id: int) -> Depot:
 
 
 def receive(session: Session, data: schemas.ReceiptCreate, *, actor: str) -> schemas.ActionResult:
+    meta = _meta(data)
     _usable_depot(session, data.depot_id)
     item = registry.get_item(session, data.item_id)
     if data.expiry_date is None and item.shelf_life_days is not None:
@@ -55,6 +58,13 @@ def receive(session: Session, data: schemas.ReceiptCreate, *, actor: str) -> sch
             f"Item {item.code} has a shelf life: give the lot's expiry_date.",
         )
     key = LotKey(item.id or 0, data.lot_number, data.expiry_date, data.reserve_type)
+    day = (data.occurred_at or utcnow()).astimezone(UTC).date()
+    if expired_receipts(session, [key], [day]):
+        raise InvalidInput(
+            f"Lot {data.lot_number} of {item.code} is past its expiry date; an expired lot is "
+            "not received into stock (return it to the sender, or dispose of it).",
+            problems=[FieldProblem(("expiry_date",), f"is before the day of receipt ({day})")],
+        )
     ids, problems = resolve_lots(session, [key], create=True)
     if problems:
         raise Conflict(problems[0][1])
@@ -65,7 +75,7 @@ def receive(session: Session, data: schemas.ReceiptCreate, *, actor: str) -> sch
         data.quantity,
         lot_id=ids[(key.item_id, key.lot_number)],
     )
-    return _result(apply(session, [op], actor=actor, meta=[_meta(data)]))
+    return _result(apply(session, [op], actor=actor, meta=[meta]))
 
 
 def issue(session: Session, data: schemas.IssueCreate, *, actor: str) -> schemas.ActionResult:
@@ -96,16 +106,26 @@ def transfer(session: Session, data: schemas.TransferCreate, *, actor: str) -> s
 
 
 def write_off(
-    session: Session, data: schemas.WriteOffCreate, *, actor: str
+    session: Session, data: schemas.WriteOffCreate, *, actor: str, signer: LogSigner
 ) -> schemas.ActionResult:
-    _usable_depot(session, data.depot_id)
+    """Take a lost, damaged or expired lot off the books and sign it on the ledger."""
+    depot = _usable_depot(session, data.depot_id)
     item = registry.get_item(session, data.item_id)
     lot_id = _lot_id(session, item, data.lot_number)
     reason = data.write_off_reason + (f": {data.reason}" if data.reason else "")
     op = Op(
         "write_off", data.depot_id, data.item_id, data.quantity, lot_id=lot_id, item_code=item.code
     )
-    return _result(apply(session, [op], actor=actor, meta=[_meta(data, reason)]))
+    result = _result(apply(session, [op], actor=actor, meta=[_meta(data, reason)]))
+    losses.written_off(
+        session,
+        signer,
+        action_id=result.action_id,
+        lines=[(depot.code, item.code, data.lot_number, data.quantity, reason)],
+        actor=actor,
+        source="write-off",
+    )
+    return result
 
 
 def reverse_movement(

@@ -28,7 +28,16 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Category = Literal["water", "food", "shelter", "hygiene", "medical", "ppe", "rescue_tools", "power"]
-DepotKind = Literal["community_depot", "district_warehouse", "enterprise_reserve"]
+DepotKind = Literal[
+    "community_depot", "district_warehouse", "enterprise_reserve", "distribution_point"
+]
+ServedGroup = Literal["general", "elderly", "children_under_5", "disabled", "chronically_ill"]
+Phone = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=3, max_length=40, pattern=r"^\+?[0-9 ()-]+$"
+    ),
+]
 ReserveType = Literal["government", "agreement", "enterprise"]
 WriteOffReason = Literal["expired", "damaged", "lost", "recalled", "other"]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
@@ -112,6 +121,14 @@ class DepotCreate(Strict):
     longitude: Longitude
     capacity_m3: Annotated[float, Field(ge=0, le=10_000_000, allow_inf_nan=False)] | None = None
     capacity_kg: Annotated[float, Field(ge=0, le=10_000_000_000, allow_inf_nan=False)] | None = None
+    contact_name: Name | None = None
+    contact_phone: Phone | None = None
+
+    @model_validator(mode="after")
+    def _point_in_community(self) -> DepotCreate:
+        if self.kind == "distribution_point" and self.community_id is None:
+            raise ValueError(f"a {self.kind} belongs to a community: give community_id")
+        return self
 
 
 class DepotPublic(Public):
@@ -126,6 +143,8 @@ class DepotPublic(Public):
     longitude: float
     capacity_m3: float | None
     capacity_kg: float | None
+    contact_name: str | None = None
+    contact_phone: str | None = None
 
 
 class ItemCreate(Strict):
@@ -172,6 +191,18 @@ class ReorderLevelPublic(Public):
     item_id: int
     reorder_level: int
     safety_floor: int
+
+
+class PointCreate(Strict):
+    """A distribution point (发放点) of a community: where it receives and hands out."""
+
+    code: Code
+    name_zh: Name
+    name_en: Name
+    latitude: Latitude | None = Field(default=None, description="Default: the community's.")
+    longitude: Longitude | None = Field(default=None, description="Default: the community's.")
+    contact_name: Name | None = None
+    contact_phone: Phone | None = None
 
 
 # --- movements ----------------------------------------------------------------------------
@@ -223,6 +254,35 @@ class WriteOffCreate(MovementBase):
     lot_number: LotNumber
     quantity: Quantity
     write_off_reason: WriteOffReason
+
+
+class DistributionCreate(MovementBase):
+    """Supplies handed out at a receiving depot (发放登记); residents are counted, not named."""
+
+    depot_id: int
+    item_id: int
+    quantity: Quantity
+    served_group: ServedGroup = "general"
+    households: NonNegative = 0
+    persons: Quantity
+    lot_number: LotNumber | None = Field(
+        default=None, description="Hand out this lot; otherwise first-expired-first-out."
+    )
+
+
+class DistributionPublic(Public):
+    id: int
+    depot_id: int
+    item_id: int
+    quantity: int
+    served_group: str
+    households: int
+    persons: int
+    note: str | None
+    action_id: str
+    distributed_at: datetime
+    recorded_by: str
+    recorded_at: datetime
 
 
 class ReversalCreate(Strict):

@@ -11,6 +11,9 @@ from inventory.counts import enter as enter_count_lines
 from inventory.counts import post as post_count
 from inventory.counts import start as start_count
 from inventory.counts import view as view_count
+from inventory.distributions import handed_out
+from inventory.distributions import list_for as list_distributions
+from inventory.distributions import record as record_distribution
 from inventory.history import daily_issue_history
 from inventory.imports import export_stock, import_count, import_movements
 from inventory.movements import (
@@ -24,6 +27,7 @@ from inventory.movements import (
     transfer,
     write_off,
 )
+from inventory.points import community_receiving, create_point, list_points, receiving_depots
 from inventory.registry import (
     create_community,
     create_depot,
@@ -49,10 +53,12 @@ __all__ = [
     "TransitMove",
     "below_reorder",
     "cancel_count",
+    "community_receiving",
     "create_community",
     "create_depot",
     "create_district",
     "create_item",
+    "create_point",
     "daily_issue_history",
     "deliver",
     "enter_count_lines",
@@ -63,6 +69,7 @@ __all__ = [
     "get_district",
     "get_item",
     "get_movement",
+    "handed_out",
     "import_count",
     "import_movements",
     "issue",
@@ -70,13 +77,17 @@ __all__ = [
     "list_balances",
     "list_communities",
     "list_depots",
+    "list_distributions",
     "list_districts",
     "list_items",
     "list_movements",
+    "list_points",
     "lot_numbers",
     "post_count",
     "rebuild_balances",
     "receive",
+    "receiving_depots",
+    "record_distribution",
     "reorder_levels",
     "reverse_movement",
     "safety_floors",

@@ -129,6 +129,19 @@ def resolve_lots(
     return {key: lot.id for key, lot in found.items() if lot.id is not None}, problems
 
 
+def expired_receipts(session: Session, keys: Sequence[LotKey], days: Sequence[date]) -> list[int]:
+    """Indexes of `keys` whose lot was past its expiry on the day it was received (`days`,
+    one per key; the expiry a key gives, else the one recorded): such a lot is not received."""
+    recorded = _load_lots(session, {(k.item_id, k.lot_number) for k in keys if not k.expiry_date})
+    out = []
+    for index, (key, day) in enumerate(zip(keys, days, strict=True)):
+        lot = recorded.get((key.item_id, key.lot_number))
+        expiry = key.expiry_date or (lot.expiry_date if lot is not None else None)
+        if expiry is not None and expiry < day:
+            out.append(index)
+    return out
+
+
 def _load_lots(session: Session, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], Lot]:
     if not wanted:
         return {}

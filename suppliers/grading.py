@@ -2,7 +2,8 @@
 
 Pure. The score is a weighted sum of five parts, each a fraction in [0, 1]:
 
-* on-time delivery rate — deliveries that arrived by the promised time / deliveries;
+* on-time delivery rate — deliveries that arrived by the promised time (and, for a delivery
+  order, in full: all that was ordered) / deliveries;
 * quality — 1 - rejected units / delivered units;
 * price — 1 / the supplier's price index, capped at 1; the index is the supplier's mean
   delivered price over the median of all suppliers' mean prices for the same items (at or

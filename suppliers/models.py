@@ -128,8 +128,8 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         Index("delivery_supplier_item", "supplier_id", "item_id"),
         CheckConstraint(
-            "quantity > 0 AND rejected_quantity >= 0 AND rejected_quantity <= quantity "
-            "AND unit_price_minor >= 0",
+            "quantity >= 0 AND rejected_quantity >= 0 AND rejected_quantity <= quantity "
+            "AND unit_price_minor >= 0 AND (ordered_quantity IS NULL OR ordered_quantity > 0)",
             name="delivery_quantities_valid",
         ),
     )
@@ -139,6 +139,8 @@ class Delivery(SQLModel, table=True):
     item_id: int = Field(sa_column=Column(ForeignKey("item.id"), nullable=False))
     quantity: int = Field(sa_type=BigInteger)
     rejected_quantity: int = Field(default=0, sa_type=BigInteger)
+    # What a delivery order asked for (None: a delivery typed in from before the system).
+    ordered_quantity: int | None = Field(default=None, sa_type=BigInteger)
     unit_price_minor: int = Field(sa_type=BigInteger)
     promised_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     delivered_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

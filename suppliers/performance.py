@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -34,6 +34,39 @@ def record_delivery(
     return delivery
 
 
+def record_order_delivery(
+    session: Session,
+    supplier_id: int,
+    *,
+    item_id: int,
+    ordered: int,
+    arrived: int,
+    rejected: int,
+    unit_price_minor: int,
+    promised_at: datetime,
+    delivered_at: datetime,
+    actor: str,
+) -> Delivery:
+    """The delivery record of a confirmed delivery order: what was ordered, what arrived
+    (`arrived` units, `rejected` of them refused on quality), when against when promised."""
+    if not 0 <= rejected <= arrived <= ordered:
+        raise InvalidInput("A delivery order's outcome must satisfy rejected ≤ arrived ≤ ordered.")
+    delivery = Delivery(
+        supplier_id=supplier_id,
+        item_id=item_id,
+        quantity=arrived,
+        rejected_quantity=rejected,
+        ordered_quantity=ordered,
+        unit_price_minor=unit_price_minor,
+        promised_at=promised_at,
+        delivered_at=delivered_at,
+        recorded_by=actor,
+    )
+    session.add(delivery)
+    session.flush()
+    return delivery
+
+
 def _mean_prices(rows: Sequence[Delivery]) -> dict[tuple[int, int], float]:
     """(supplier, item) → quantity-weighted mean delivered unit price."""
     units: dict[tuple[int, int], int] = defaultdict(int)
@@ -41,7 +74,7 @@ def _mean_prices(rows: Sequence[Delivery]) -> dict[tuple[int, int], float]:
     for d in rows:
         units[(d.supplier_id, d.item_id)] += d.quantity
         paid[(d.supplier_id, d.item_id)] += d.quantity * d.unit_price_minor
-    return {k: paid[k] / units[k] for k in units}
+    return {k: paid[k] / units[k] for k in units if units[k]}
 
 
 def all_grades(session: Session, day: date) -> dict[tuple[int, str], schemas.GradePublic]:
@@ -99,11 +132,11 @@ def _grade(
     day: date,
 ) -> schemas.GradePublic:
     paid = sum(d.quantity * d.unit_price_minor for d in rows)
-    at_median = sum(d.quantity * medians[d.item_id] for d in rows)
+    at_median = sum(d.quantity * medians[d.item_id] for d in rows if d.item_id in medians)
     needs = rules.required(is_producer=is_producer, categories={cat})
     inputs = grading.ScoreInputs(
         deliveries=len(rows),
-        on_time=sum(1 for d in rows if d.delivered_at <= d.promised_at),
+        on_time=sum(1 for d in rows if _on_time_in_full(d)),
         delivered_units=sum(d.quantity for d in rows),
         rejected_units=sum(d.rejected_quantity for d in rows),
         price_index=round(paid / at_median, 4) if at_median else None,
@@ -122,6 +155,12 @@ def _grade(
         points=result.points,
         weights=dict(grading.WEIGHTS),
     )
+
+
+def _on_time_in_full(d: Delivery) -> bool:
+    """Arrived by the promised time and, for a delivery order, all that was ordered."""
+    in_full = d.ordered_quantity is None or d.quantity >= d.ordered_quantity
+    return in_full and d.delivered_at <= d.promised_at
 
 
 def grades(session: Session, supplier_id: int, day: date) -> list[schemas.GradePublic]:

@@ -17,7 +17,7 @@ from suppliers.agreements import (
     record_spot_check,
 )
 from suppliers.documents import list_documents, upload, valid_until_on_or_after
-from suppliers.performance import grades, record_delivery
+from suppliers.performance import grades, record_delivery, record_order_delivery
 from suppliers.qualification import decide, decision_public, decisions, standing, sweep
 from suppliers.registry import create_supplier, get_supplier, list_suppliers, offers, set_offers
 from suppliers.search import search
@@ -41,6 +41,7 @@ __all__ = [
     "list_suppliers",
     "offers",
     "record_delivery",
+    "record_order_delivery",
     "record_spot_check",
     "search",
     "set_offers",

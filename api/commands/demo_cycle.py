@@ -2,8 +2,11 @@
 
 After the demo district is loaded, this walks it through what the product does: a year of
 daily consumption, suppliers qualified on their documents, a flood declared, demand
-forecast, supplies allocated and approved, vehicles routed and dispatched, receipts
-confirmed (one short line, one damaged), the ledger exported and verified offline, and a
+forecast, supplies allocated and approved (communities without a depot get a distribution
+point, agreement reserves get signed delivery orders), vehicles routed in waves and each
+wave dispatched, receipts confirmed (one short line, one damaged), suppliers' deliveries
+confirmed (one short, one with rejects), supplies handed out at the receiving depots, the
+balance of every allocated unit printed, the ledger exported and verified offline, and a
 report written. The database steps are one transaction, so the cycle either happened
 completely or not at all; the declared scenario's origin marks that it ran, and a second
 `relief demo` says so and changes nothing.
@@ -30,12 +33,15 @@ from core.db import session_scope
 from core.settings import Settings
 from inventory import demo_history
 from inventory import service as inventory
+from inventory.schemas import DistributionCreate
 from inventory.seed import DATA_DIR
 from ledger import service as ledger
 from ledger.keys import LogSigner
 from ledger.verify import verify_export
 from optimizer.dispatch import service as dispatch
 from optimizer.dispatch.schemas import (
+    DeliveryConfirm,
+    PlanBalancePublic,
     ReceiptCreate,
     ReceiptLine,
     RoutesCreate,
@@ -72,6 +78,10 @@ class Outcome:
     maps: list[str] = field(default_factory=list)
     manifests: int = 0
     written_off: list[str] = field(default_factory=list)
+    balance: PlanBalancePublic | None = None
+    deliveries: list[str] = field(default_factory=list)
+    handed_out: int = 0
+    distributions: int = 0
 
 
 def already_ran(session: Session, district_id: int) -> bool:
@@ -155,16 +165,26 @@ def _database_steps(
         lambda: _forecast(session, district_id, scenario, settings, today),
     )
     outcome.fan_svg, outcome.fan_title = _fan_chart(session, district_id, run_id)
+    # The plan is made now, after the suppliers were qualified: a moment taken before
+    # their decisions would see none of them qualified and draw nothing from agreements.
+    now = utcnow()
     outcome.plan = step(
-        "Allocating supplies…", lambda: _allocate(session, district_id, settings, now)
+        "Allocating supplies…", lambda: _allocate(session, district_id, settings, signer, now)
     )
     step("Registering vehicles…", lambda: _vehicles(session, district_id, data["vehicles"]))
     plan_id = outcome.plan.id
     route_plan_id = step(
         "Routing and dispatching…", lambda: _route(session, plan_id, settings, signer, now)
     )
+    step("Dispatching the later waves…", lambda: _waves(session, route_plan_id, signer))
     outcome.maps = [dispatch.map_svg(session, t.id or 0) for t in _trips(session, route_plan_id)]
     step("Confirming receipts…", lambda: _receipts(session, route_plan_id, signer, outcome))
+    step(
+        "Confirming suppliers' deliveries…",
+        lambda: _deliveries(session, plan_id, signer, outcome),
+    )
+    step("Handing out supplies…", lambda: _hand_out(session, plan_id, outcome))
+    outcome.balance = step("Accounting for every unit…", lambda: _balance(session, plan_id))
     return outcome
 
 
@@ -283,7 +303,7 @@ def _fan_chart(session: Session, district_id: int, run_id: int) -> tuple[str, st
 
 
 def _allocate(
-    session: Session, district_id: int, settings: Settings, now: datetime
+    session: Session, district_id: int, settings: Settings, signer: LogSigner, now: datetime
 ) -> tuple[PlanPublic, str]:
     row = plans.create_plan(
         session,
@@ -293,7 +313,9 @@ def _allocate(
         now=now,
         time_limit_s=settings.allocation_time_limit_s,
     )
-    approved = plans.plan_public(session, plans.approve(session, row.id or 0, actor=ACTOR, now=now))
+    approved = plans.plan_public(
+        session, dispatch.approve_plan(session, row.id or 0, signer, actor=ACTOR, now=now)
+    )
     s = approved.summary
     return approved, (
         f"allocation: plan {approved.id} approved, {len(approved.lines)} lines, delivered "
@@ -332,6 +354,125 @@ def _route(
     return route_plan_id, (
         f"routes: {s['trips']} trips, {s['stops']} stops, {s['distance_m'] / 1000:.1f} km; "
         f"approved: {manifests} manifests in transit (dispatch.sent entries)"
+    )
+
+
+def _waves(session: Session, route_plan_id: int, signer: LogSigner) -> tuple[None, str]:
+    """Dispatch every later wave in order, as the coordinator does when each one's day comes
+    (the demo runs the days at once)."""
+    trips = _trips(session, route_plan_id)
+    waves = sorted({t.wave for t in trips if not t.dispatched})
+    sent = 0
+    for wave in waves:
+        sent += len(
+            dispatch.dispatch_wave(session, route_plan_id, wave, signer, actor=ACTOR, now=utcnow())
+        )
+    total = len({t.wave for t in trips})
+    return None, (
+        f"waves: {total} (wave 1 went on approval); {len(waves)} later wave(s) dispatched, "
+        f"{sent} more manifests"
+    )
+
+
+def _deliveries(
+    session: Session, plan_id: int, signer: LogSigner, outcome: Outcome
+) -> tuple[None, str]:
+    """Confirm every delivery order at its destination: the first 5 % short, the second
+    with 2 % rejected on quality, the others in full, all on time."""
+    special = iter(("short", "rejected"))
+    accepted = ordered = 0
+    orders = dispatch.list_orders(session, plan_id=plan_id)
+    for order in orders:
+        kind = next(special, "full") if order.quantity > 20 else "full"
+        short = order.quantity // 20 if kind == "short" else 0
+        rejected = order.quantity // 50 if kind == "rejected" else 0
+        item = inventory.get_item(session, order.item_id)
+        expiry = None
+        if item.shelf_life_days:
+            expiry = (utcnow() + timedelta(days=item.shelf_life_days)).date()
+        data = DeliveryConfirm(
+            depot_id=order.destination_depot_id,
+            accepted_quantity=order.quantity - short - rejected,
+            rejected_quantity=rejected,
+            lot_number=f"AG{order.id}-{item.code}"[:64],
+            expiry_date=expiry,
+            note={"short": "one truck load missing", "rejected": "cartons crushed"}.get(kind),
+        )
+        done = dispatch.confirm_order(
+            session, order.id or 0, data, signer, actor=ACTOR, now=utcnow()
+        )
+        accepted += done.accepted_quantity or 0
+        ordered += done.quantity
+        if kind != "full":
+            outcome.deliveries.append(
+                f"order {order.id}: {short:,} short, {rejected:,} rejected of {order.quantity:,}"
+            )
+    notes = "".join(f"; {x}" for x in outcome.deliveries)
+    return None, (
+        f"supplier deliveries: {len(orders)} orders confirmed, {accepted:,} of {ordered:,} "
+        f"units accepted into stock{notes}"
+    )
+
+
+def _hand_out(session: Session, plan_id: int, outcome: Outcome) -> tuple[None, str]:
+    """Each community's receiving depot hands out 60 % of what the plan brought it: the
+    priority groups' share to the elderly, the rest to everyone."""
+    plan = plans.plan_public(session, plans.get_plan(session, plan_id))
+    receiving = inventory.receiving_depots(session, plan.district_id)
+    brought: dict[tuple[int, int], int] = defaultdict(int)
+    for x in plan.lines:
+        brought[(x.community_id, x.item_id)] += x.quantity
+    points = 0
+    for (community_id, item_id), quantity in sorted(brought.items()):
+        depot_id = receiving.get(community_id)
+        if depot_id is None:
+            continue
+        held = sum(
+            b.quantity
+            for b in inventory.list_balances(session, depot_ids=[depot_id], item_id=item_id)
+        )
+        give = min(held, quantity * 6 // 10)
+        community = inventory.get_community(session, community_id)
+        for group, share in (("elderly", 0.3), ("general", 0.7)):
+            q = int(give * share)
+            if q <= 0:
+                continue
+            people = max(1, round(community.population * 0.15 * share))
+            inventory.record_distribution(
+                session,
+                DistributionCreate(
+                    depot_id=depot_id,
+                    item_id=item_id,
+                    quantity=q,
+                    served_group=group,
+                    persons=people,
+                    households=max(1, people // 3),
+                ),
+                actor=ACTOR,
+            )
+            outcome.handed_out += q
+            outcome.distributions += 1
+        points += 1
+    kinds = {d.id: d.kind for d in inventory.list_depots(session, plan.district_id)}
+    at_points = sum(1 for d in set(receiving.values()) if kinds.get(d) == "distribution_point")
+    return None, (
+        f"distributions: {outcome.distributions} records, {outcome.handed_out:,} units handed "
+        f"out at {points} community × item destinations ({at_points} distribution points)"
+    )
+
+
+def _balance(session: Session, plan_id: int) -> tuple[PlanBalancePublic, str]:
+    b = dispatch.plan_balance(session, plan_id)
+    t = b.total
+    if not b.adds_up:
+        raise RuntimeError(f"the demo plan's balance does not add up: {t}")
+    left = sum(t.left_out.values())
+    reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in t.left_out.items())
+    return b, (
+        f"balance: allocated {t.allocated:,} = dispatched {t.dispatched:,} + scheduled "
+        f"{t.scheduled:,} + by suppliers {t.by_supplier:,} + already there "
+        f"{t.at_destination:,} + left out {left:,}{f' ({reasons})' if reasons else ''} + "
+        f"not routed {t.pending:,}; adds up, {b.reach_share:.1%} reach a destination"
     )
 
 
@@ -404,11 +545,9 @@ def _report(engine: Engine, district_id: int, outcome: Outcome, target: Path) ->
         district = inventory.get_district(session, district_id)
         names = {c.id: c.name_en for c in inventory.list_communities(session, district_id)}
         scenario = plans.get_scenario(session, outcome.plan.scenario_id)
-        receiving = {
-            d.community_id: d.id
-            for d in inventory.list_depots(session, district_id)
-            if d.kind == "community_depot"
-        }
+        receiving: dict[int | None, int | None] = dict(
+            inventory.receiving_depots(session, district_id).items()
+        )
     coverage = coverage_rows(outcome.plan, receiving)
     html = render(
         district=f"{district.name_zh} · {district.name_en}",
@@ -419,6 +558,10 @@ def _report(engine: Engine, district_id: int, outcome: Outcome, target: Path) ->
         fan_title=outcome.fan_title,
         maps=outcome.maps,
         written_off=outcome.written_off,
+        balance=outcome.balance,
+        deliveries=outcome.deliveries,
+        handed_out=outcome.handed_out,
+        distributions=outcome.distributions,
     )
     target.write_text(html, encoding="utf-8")
     return f"report with {2 + len(outcome.maps)} charts written to {target}"

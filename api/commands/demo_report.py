@@ -37,6 +37,29 @@ After: the share the approved plan delivers.</p>
 {% endfor %}
 <h2>Receipts</h2>
 <ul>{% for w in written_off %}<li>{{ w }}</li>{% endfor %}</ul>
+<h2>Suppliers' deliveries</h2>
+<ul>{% for w in deliveries %}<li>{{ w }}</li>
+{% else %}<li>every order delivered in full</li>{% endfor %}</ul>
+<h2>Handed out</h2>
+<p>{{ "{:,}".format(handed_out) }} units in {{ distributions }} distribution records at the
+communities' depots and distribution points.</p>
+{% if balance %}{% set t = balance.total %}
+<h2>Where every allocated unit went</h2>
+<table>
+<tr><th scope="row">allocated</th><td>{{ "{:,}".format(t.allocated) }}</td></tr>
+<tr><th scope="row">dispatched by our fleet</th><td>{{ "{:,}".format(t.dispatched) }}</td></tr>
+<tr><th scope="row">scheduled in a later wave</th><td>{{ "{:,}".format(t.scheduled) }}</td></tr>
+<tr><th scope="row">called on from agreement suppliers</th>
+<td>{{ "{:,}".format(t.by_supplier) }}</td></tr>
+<tr><th scope="row">already at the community</th><td>{{ "{:,}".format(t.at_destination) }}</td></tr>
+{% for reason, q in t.left_out.items() %}
+<tr><th scope="row">left out: {{ reason.replace("_", " ") }}</th>
+<td>{{ "{:,}".format(q) }}</td></tr>{% endfor %}
+<tr><th scope="row">not routed</th><td>{{ "{:,}".format(t.pending) }}</td></tr>
+</table>
+<p>{{ "It adds up" if balance.adds_up else "It does NOT add up" }};
+{{ "{:.1%}".format(balance.reach_share) }} of the allocated units reach a destination.</p>
+{% endif %}
 </body></html>
 """
 

@@ -75,6 +75,25 @@ def approve(route_plan_id: int = typer.Argument(..., help="Route plan id.")) -> 
         _fail(error)
 
 
+@app.command("dispatch-wave")
+def dispatch_wave(
+    route_plan_id: int = typer.Argument(..., help="Route plan id."),
+    wave: int = typer.Argument(..., min=1, help="The wave to dispatch (wave 1 goes on approval)."),
+) -> None:
+    """Dispatch a later wave of approved routes: manifests, stock into transit, ledger."""
+    settings = get_settings()
+    signer = keys.load_or_create(settings.resolved_ledger_key_file, settings.ledger_origin)
+    try:
+        with session_scope(get_engine(settings.resolved_database_url)) as session:
+            made = service.dispatch_wave(
+                session, route_plan_id, wave, signer, actor=_actor(), now=utcnow()
+            )
+            for m in made:
+                console.print(f"manifest {m.id}: vehicle {m.vehicle_id}, sha256 {m.sha256}")
+    except DomainError as error:
+        _fail(error)
+
+
 @app.command("alerts")
 def alerts(
     district_id: int = typer.Argument(..., help="District id."),

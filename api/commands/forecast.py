@@ -29,6 +29,7 @@ from inventory import service as inventory
 from optimizer.plans.schemas import PlanCreate, PlanPublic
 
 if TYPE_CHECKING:
+    from optimizer.dispatch.schemas import PlanBalancePublic
     from optimizer.plans.models import DeclaredScenario
 
 plan_app = typer.Typer(help="Allocation plans: create, show, approve.", no_args_is_help=True)
@@ -221,26 +222,52 @@ def create(
 
 @plan_app.command("show")
 def show(plan_id: int = typer.Argument(..., help="Plan id.")) -> None:
-    """A plan's summary and each community's reasons."""
+    """A plan's summary, each community's reasons, and where every allocated unit went."""
+    from optimizer.dispatch import service as dispatch
     from optimizer.plans import service
 
     settings = get_settings()
     try:
         with session_scope(get_engine(settings.resolved_database_url)) as session:
             _print_plan(service.plan_public(session, service.get_plan(session, plan_id)))
+            print_balance(dispatch.plan_balance(session, plan_id))
     except DomainError as error:
         _fail(error)
+
+
+def print_balance(b: PlanBalancePublic) -> None:
+    """The balance: allocated = dispatched + scheduled + by supplier + at destination +
+    left out + not yet routed, with the check that it adds up."""
+    t = b.total
+    left = sum(t.left_out.values())
+    console.print(
+        f"balance of plan {b.plan_id}: allocated {t.allocated:,} = dispatched {t.dispatched:,}"
+        f" + scheduled {t.scheduled:,} + by suppliers {t.by_supplier:,}"
+        f" + already there {t.at_destination:,} + left out {left:,} + not routed {t.pending:,}"
+        f" — {'adds up' if b.adds_up else 'DOES NOT ADD UP'}; {b.reach_share:.1%} reach a"
+        " destination"
+    )
+    for reason, quantity in t.left_out.items():
+        console.print(f"  left out, {reason.replace('_', ' ')}: {quantity:,}")
+    if t.dispatched or t.by_supplier:
+        console.print(
+            f"  received so far: {t.received:,} of {t.dispatched:,} dispatched; "
+            f"{t.supplier_accepted:,} of {t.by_supplier:,} from suppliers"
+        )
 
 
 @plan_app.command("approve")
 def approve(plan_id: int = typer.Argument(..., help="Plan id.")) -> None:
     """Approve a draft plan; approved plans never change."""
+    from ledger import keys
+    from optimizer.dispatch import service as dispatch
     from optimizer.plans import service
 
     settings = get_settings()
+    signer = keys.load_or_create(settings.resolved_ledger_key_file, settings.ledger_origin)
     try:
         with session_scope(get_engine(settings.resolved_database_url)) as session:
-            plan = service.approve(session, plan_id, actor=_actor(), now=utcnow())
+            plan = dispatch.approve_plan(session, plan_id, signer, actor=_actor(), now=utcnow())
             _print_plan(service.plan_public(session, plan))
     except DomainError as error:
         _fail(error)

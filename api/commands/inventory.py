@@ -13,6 +13,7 @@ from core.db import get_engine, session_scope
 from core.errors import DomainError
 from core.settings import get_settings
 from inventory import service
+from ledger import keys
 
 app = typer.Typer(help="Stock: import, export, check.", no_args_is_help=True)
 console = Console()
@@ -42,10 +43,16 @@ def import_file(
     engine = get_engine(settings.resolved_database_url)
     data = file.read_bytes()
     run = service.import_count if count else service.import_movements
+    signer = keys.load_or_create(settings.resolved_ledger_key_file, settings.ledger_origin)
     try:
         with session_scope(engine) as session:
             result = run(
-                session, data, file.name, actor=_actor(), max_rows=settings.import_max_rows
+                session,
+                data,
+                file.name,
+                actor=_actor(),
+                max_rows=settings.import_max_rows,
+                signer=signer,
             )
     except DomainError as error:
         _fail(error)

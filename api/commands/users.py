@@ -41,10 +41,13 @@ def _fail(error: DomainError) -> None:
 @users_app.command("create")
 def create(
     username: str,
-    role: str = typer.Option(..., help="depot_manager, coordinator, procurement, auditor or admin"),
+    role: str = typer.Option(
+        ..., help="depot_manager, community_worker, coordinator, procurement, auditor or admin"
+    ),
     full_name: str = typer.Option("", help="The person's name."),
     district: str | None = typer.Option(None, help="District code (coordinators)."),
     depot: list[str] = typer.Option([], help="Depot code (depot managers); repeat for several."),
+    community: str | None = typer.Option(None, help="Community code (community workers)."),
     password_stdin: bool = typer.Option(False, help="Read the password from standard input."),
     generate_password: bool = typer.Option(False, help="Generate a password and print it once."),
 ) -> None:
@@ -58,6 +61,12 @@ def create(
                 if not match:
                     raise DomainError(f"District {district} does not exist.")
                 district_id = match[0].id
+            community_id = None
+            if community:
+                found = [c for c in inventory.list_communities(session) if c.code == community]
+                if not found:
+                    raise DomainError(f"Community {community} does not exist.")
+                community_id = found[0].id
             depots = {d.code: d.id for d in inventory.list_depots(session)}
             unknown = [code for code in depot if code not in depots]
             if unknown:
@@ -70,6 +79,7 @@ def create(
                 full_name=full_name,
                 district_id=district_id,
                 depot_ids=[depots[code] or 0 for code in depot],
+                community_id=community_id,
             )
     except DomainError as error:
         _fail(error)

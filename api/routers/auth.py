@@ -34,6 +34,7 @@ class Me(BaseModel):
     role: str
     district_id: int | None
     depot_ids: list[int]
+    community_id: int | None = None
     via: str
 
 
@@ -46,6 +47,7 @@ class UserCreate(BaseModel):
     full_name: str = Field(default="", max_length=200)
     district_id: int | None = None
     depot_ids: list[int] = Field(default_factory=list, max_length=1000)
+    community_id: int | None = None
 
 
 class UserPublic(BaseModel):
@@ -123,6 +125,7 @@ def me(who: TokenOwner) -> Me:
         role=who.role,
         district_id=who.district_id,
         depot_ids=sorted(who.depot_ids),
+        community_id=who.community_id,
         via=who.via,
     )
 

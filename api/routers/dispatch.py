@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
@@ -284,6 +284,37 @@ def approve_routes(
         ]
 
     return key.run(session, who.username, payload=b"", status_code=200, action=act)
+
+
+@router.post(
+    "/routes/{route_plan_id}/waves/{wave}/dispatch", response_model=list[schemas.ManifestPublic]
+)
+def dispatch_wave(
+    route_plan_id: int,
+    wave: Annotated[int, Path(ge=1, le=1000)],
+    session: SessionDep,
+    signer: LedgerSignerDep,
+    who: PlanWriter,
+    key: KeyDep,
+) -> JSONResponse:
+    """Dispatch a later wave of approved routes when its day comes: per trip a manifest,
+    its stock into transit and a signed `dispatch.sent` entry, all or nothing."""
+    scope.check_district(who, service.get_routes(session, route_plan_id).district_id)
+
+    def act() -> list[schemas.ManifestPublic]:
+        made = service.dispatch_wave(
+            session, route_plan_id, wave, signer, actor=who.username, now=utcnow()
+        )
+        return [service.manifest_public(session, m) for m in made]
+
+    return key.run(session, who.username, payload=b"", status_code=200, action=act)
+
+
+@router.get("/plans/{plan_id}/balance", response_model=schemas.PlanBalancePublic)
+def plan_balance(plan_id: int, session: SessionDep, who: Reader) -> schemas.PlanBalancePublic:
+    """Every allocated unit accounted for: dispatched, scheduled in a later wave, called on
+    from a supplier, already at its destination, left out (by reason) or not yet routed."""
+    return service.plan_balance(session, plan_id)
 
 
 @router.get("/routes/{route_plan_id}/manifests", response_model=list[schemas.ManifestPublic])

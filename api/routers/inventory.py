@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import SessionDep, SettingsDep
+from api.routers.ledger import LedgerSignerDep
 from api.security import scope
 from api.security.deps import DistrictCreator, Reader, RegistryWriter, StockWriter
 from api.writes import KeyDep, payload_of, read_upload
@@ -203,13 +204,14 @@ def write_off(
     session: SessionDep,
     who: StockWriter,
     key: KeyDep,
+    signer: LedgerSignerDep,
 ) -> JSONResponse:
     scope.check_depot(session, who, data.depot_id)
     return key.run(
         session,
         who.username,
         payload=payload_of(data),
-        action=lambda: service.write_off(session, data, actor=who.username),
+        action=lambda: service.write_off(session, data, actor=who.username, signer=signer),
     )
 
 
@@ -322,13 +324,14 @@ def post_count(
     session: SessionDep,
     who: StockWriter,
     key: KeyDep,
+    signer: LedgerSignerDep,
 ) -> JSONResponse:
     scope.check_depot(session, who, service.view_count(session, count_id).depot_id)
     return key.run(
         session,
         who.username,
         payload=b"",
-        action=lambda: service.post_count(session, count_id, actor=who.username)[0],
+        action=lambda: service.post_count(session, count_id, actor=who.username, signer=signer)[0],
         status_code=200,
     )
 
@@ -359,6 +362,7 @@ async def import_movements(
     settings: SettingsDep,
     who: StockWriter,
     key: KeyDep,
+    signer: LedgerSignerDep,
     file: Annotated[UploadFile, File(description="CSV or XLSX; columns in the README")],
 ) -> JSONResponse:
     data = await read_upload(file, settings.import_max_bytes)
@@ -373,6 +377,7 @@ async def import_movements(
                 file.filename or "upload.csv",
                 actor=who.username,
                 max_rows=settings.import_max_rows,
+                signer=signer,
                 allowed_depots=scope.allowed_depots(session, who),
             ),
         )
@@ -385,6 +390,7 @@ async def import_count(
     settings: SettingsDep,
     who: StockWriter,
     key: KeyDep,
+    signer: LedgerSignerDep,
     file: Annotated[UploadFile, File(description="CSV or XLSX count sheet")],
 ) -> JSONResponse:
     data = await read_upload(file, settings.import_max_bytes)
@@ -399,6 +405,7 @@ async def import_count(
                 file.filename or "count.csv",
                 actor=who.username,
                 max_rows=settings.import_max_rows,
+                signer=signer,
                 allowed_depots=scope.allowed_depots(session, who),
             ),
         )

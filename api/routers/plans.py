@@ -18,12 +18,14 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import SessionDep, SettingsDep, UnitsDep, end_reads, reads_only
+from api.routers.ledger import LedgerSignerDep
 from api.security import scope
 from api.security.deps import PlanWriter, Reader
 from api.writes import KeyDep, WriteOnce, payload_of
 from core.clock import utcnow
 from core.errors import InvalidInput
 from inventory import service as inventory
+from optimizer.dispatch import service as dispatch
 from optimizer.plans import schemas, service
 from optimizer.plans.models import DeclaredScenario, ForecastRow, ForecastRun
 
@@ -339,8 +341,11 @@ def approve_plan(
     session: SessionDep,
     who: PlanWriter,
     key: KeyDep,
+    signer: LedgerSignerDep,
 ) -> JSONResponse:
-    """Approve the draft: it becomes immutable and ready for routing and dispatch."""
+    """Approve the draft: it becomes immutable and ready for routing and dispatch; every
+    community it sends to gets a receiving depot (a distribution point where it has none),
+    and each agreement line becomes a signed delivery order to its supplier."""
     _plan_in_scope(session, who, plan_id)
     return key.run(
         session,
@@ -348,6 +353,7 @@ def approve_plan(
         payload=b"",
         status_code=200,
         action=lambda: service.plan_public(
-            session, service.approve(session, plan_id, actor=who.username, now=utcnow())
+            session,
+            dispatch.approve_plan(session, plan_id, signer, actor=who.username, now=utcnow()),
         ),
     )

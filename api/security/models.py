@@ -10,14 +10,15 @@ from sqlmodel import Field, SQLModel
 from core.clock import utcnow
 from core.db import UTCDateTime
 
-ROLES = ("depot_manager", "coordinator", "procurement", "auditor", "admin")
+ROLES = ("depot_manager", "coordinator", "procurement", "auditor", "admin", "community_worker")
 
 
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('depot_manager', 'coordinator', 'procurement', 'auditor', 'admin')",
+            "role IN ('depot_manager', 'coordinator', 'procurement', 'auditor', 'admin', "
+            "'community_worker')",
             name="user_role_known",
         ),
     )
@@ -28,6 +29,10 @@ class User(SQLModel, table=True):
     role: str = Field(sa_column=Column(String(24), nullable=False))
     district_id: int | None = Field(
         default=None, sa_column=Column(ForeignKey("district.id"), nullable=True)
+    )
+    # A community worker's community: they act at its community depot and distribution points.
+    community_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("community.id"), nullable=True)
     )
     password_hash: str = Field(max_length=200)
     active: bool = True

@@ -2,15 +2,17 @@
 
 Every route names one permission (see `api.security.deps.require`); the README's table is
 generated from `MATRIX` and a test walks every route × role against it. Depot managers are
-further limited to their own depots, and coordinators to their district, for the stock they
-change (`api.security.scope`).
+further limited to their own depots, community workers to their community's receiving depots,
+and coordinators to their district, for the stock they change (`api.security.scope`).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-ALL: Final = frozenset({"depot_manager", "coordinator", "procurement", "auditor", "admin"})
+ALL: Final = frozenset(
+    {"depot_manager", "coordinator", "procurement", "auditor", "admin", "community_worker"}
+)
 
 MATRIX: Final[dict[str, frozenset[str]]] = {
     # reading the inventory, the ledger and plans
@@ -20,7 +22,7 @@ MATRIX: Final[dict[str, frozenset[str]]] = {
     # communities, depots, catalogue items, reorder levels
     "registry.write": frozenset({"coordinator", "admin"}),
     # receipts, issues, transfers, write-offs, reversals, counts, spreadsheet imports
-    "stock.write": frozenset({"depot_manager", "coordinator", "admin"}),
+    "stock.write": frozenset({"depot_manager", "community_worker", "coordinator", "admin"}),
     # suppliers, documents, qualification, grades, agreement reserves
     "suppliers.write": frozenset({"procurement", "admin"}),
     # forecasts, allocation and routing plans, dispatch
@@ -35,7 +37,10 @@ DESCRIPTIONS: Final[dict[str, str]] = {
     "read": "read stock, views, ledger, plans",
     "district.create": "create districts",
     "registry.write": "communities, depots, items, reorder levels",
-    "stock.write": "stock movements, counts, imports (depot managers: own depots only)",
+    "stock.write": (
+        "stock movements, counts, imports, distributions (depot managers: own depots only; "
+        "community workers: their community's depots and distribution points)"
+    ),
     "suppliers.write": "suppliers, documents, qualification, agreements",
     "plans.write": "forecasts, allocation, routes, dispatch",
     "users.manage": "users, roles, scopes, others' tokens",

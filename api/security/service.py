@@ -39,14 +39,28 @@ class Principal:
     district_id: int | None
     depot_ids: frozenset[int]
     via: str = "password"  # or "api-token"
+    community_id: int | None = None
 
 
 def principal_of(session: Session, user: User, via: str = "password") -> Principal:
-    depots = session.execute(
-        select(col(UserDepot.depot_id)).where(col(UserDepot.user_id) == user.id)
-    ).scalars()
+    """The caller as routes see it. A community worker's depots are their community's
+    receiving depots as they are now (a distribution point made for a plan included)."""
+    if user.role == "community_worker" and user.community_id is not None:
+        depots = {d.id or 0 for d in inventory.community_receiving(session, user.community_id)}
+    else:
+        depots = set(
+            session.execute(
+                select(col(UserDepot.depot_id)).where(col(UserDepot.user_id) == user.id)
+            ).scalars()
+        )
     return Principal(
-        user.id or 0, user.username, user.role, user.district_id, frozenset(depots), via
+        user.id or 0,
+        user.username,
+        user.role,
+        user.district_id,
+        frozenset(depots),
+        via,
+        user.community_id,
     )
 
 
@@ -67,6 +81,7 @@ def create_user(
     full_name: str = "",
     district_id: int | None = None,
     depot_ids: Sequence[int] = (),
+    community_id: int | None = None,
 ) -> User:
     username = username.strip()
     if (
@@ -86,6 +101,10 @@ def create_user(
         raise InvalidInput("Only depot managers are scoped to depots.")
     if role == "coordinator" and district_id is None:
         raise InvalidInput("A coordinator needs a district.")
+    if (role == "community_worker") != (community_id is not None):
+        raise InvalidInput("A community worker, and only a community worker, has a community.")
+    if community_id is not None:
+        district_id = inventory.get_community(session, community_id).district_id
     if district_id is not None:
         inventory.get_district(session, district_id)
     for depot_id in depot_ids:
@@ -95,6 +114,7 @@ def create_user(
         full_name=full_name,
         role=role,
         district_id=district_id,
+        community_id=community_id,
         password_hash=secrets.hash_password(password),
     )
     try:

@@ -21,6 +21,53 @@ from api.web.i18n import ZH, translate
 
 #: (English, Chinese) templates, in the order they are tried.
 PATTERNS: Final[tuple[tuple[str, str], ...]] = (
+    # --- distribution points, delivery orders, waves
+    (
+        "Depot {code} is not a community depot or a distribution point; supplies are handed "
+        "out only there.",
+        "仓库 {code} 不是社区仓库或发放点；物资只能在社区仓库或发放点发放。",
+    ),
+    (
+        "lot {lot} is past its expiry date; an expired lot is not received",
+        "批次 {lot} 已过有效期，过期批次不能入库",
+    ),
+    (
+        "Lot {lot} of {item} is past its expiry date; an expired lot is not received into "
+        "stock (return it to the sender, or dispose of it).",
+        "{item} 的批次 {lot} 已过有效期，过期批次不能入库（请退回发货方或按规定处置）。",
+    ),
+    ("is before the day of receipt ({day})", "早于入库日期（{day}）"),
+    ("Route plan {id} is a draft; approve it first.", "路线方案 {id} 仍是草稿，请先批准。"),
+    (
+        "Route plan {id} has no wave {wave}; its waves are {waves}.",
+        "路线方案 {id} 没有第 {wave} 批；它的批次为 {waves}。",
+    ),
+    (
+        "Wave {wave} of route plan {id} is already dispatched.",
+        "路线方案 {id} 的第 {wave} 批已发运。",
+    ),
+    (
+        "Dispatch wave {earlier} before wave {wave}.",
+        "请先发运第 {earlier} 批，再发运第 {wave} 批。",
+    ),
+    (
+        "Delivery order {id} is for depot {code}; confirm it there.",
+        "调用通知 {id} 的收货点是 {code}，请在那里确认。",
+    ),
+    ("Delivery order {id} was already confirmed.", "调用通知 {id} 已确认到货。"),
+    (
+        "Delivery order {id} asks for {quantity}; {arrived} cannot be accepted and rejected "
+        "against it (record the surplus as a receipt of its own).",
+        "调用通知 {id} 要求 {quantity}，不能按它验收和拒收 {arrived}（多出部分请另行登记入库）。",
+    ),
+    (
+        "the fleet could not carry it in wave {wave} (due {due} after the first departure; "
+        "{reason}): add vehicles at this depot, call on an agreement reserve, or give the "
+        "wave more days",
+        "车队未能在第 {wave} 批内运出（首次发车后 {due} 内送达；{reason}）：请在该仓库增加"
+        "车辆、调用协议储备，或延长该批天数",
+    ),
+    ("You may not read depot {code}.", "您不能查看仓库 {code} 的记录。"),
     # --- stock: issues, transfers, write-offs (inventory.rules, journal, stock, movements)
     (
         "Cannot take {quantity} of {item}: usable stock holds only {available}.",
@@ -295,6 +342,7 @@ PATTERNS: Final[tuple[tuple[str, str], ...]] = (
 
 #: Fixed messages of the services (no values) that `i18n.ZH` does not hold.
 FIXED: Final[dict[str, str]] = {
+    "delivered_at cannot be before the order was issued.": "到货时间不能早于调用通知的发出时间。",
     # stock and movements
     "Stock in transit moves only through dispatch and receipt.": "在途库存只能通过发运和收货变动。",
     "Transfers stay within one district.": "调拨只能在本区内进行。",

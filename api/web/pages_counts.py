@@ -24,6 +24,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
+from api.routers.ledger import LedgerSignerDep
 from api.security import scope
 from api.web import auth, once
 from api.web.forms import FormFields, attempt
@@ -179,12 +180,13 @@ def post_count(
     _csrf: auth.Csrf,
     form: FormFields,
     count_id: int,
+    signer: LedgerSignerDep,
 ) -> Response:
     """Adjust the books to the counted quantities; refused while a line is not counted."""
     count = _count_in_scope(session, who, count_id)
 
     def change() -> str:
-        inventory.post_count(session, count_id, actor=who.username)
+        inventory.post_count(session, count_id, actor=who.username, signer=signer)
         return f"/web/depot?depot_id={count.depot_id}&done=count"
 
     return _count_change(request, session, who, count, form, change)
@@ -255,6 +257,7 @@ async def upload(
     _csrf: auth.Csrf,
     form: FormFields,
     file: Annotated[UploadFile, File()],
+    signer: LedgerSignerDep,
 ) -> Response:
     """Record every row of a movement sheet, or none: each bad row is listed with its reason.
 
@@ -274,6 +277,7 @@ async def upload(
             filename,
             actor=who.username,
             max_rows=settings.import_max_rows,
+            signer=signer,
             allowed_depots=scope.allowed_depots(session, who),
         )
         return "/web/depot?done=import"

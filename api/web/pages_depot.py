@@ -1,7 +1,9 @@
-"""Depot manager pages: my depots' stock by item and lot, receipts, issues and transfers.
+"""Depot pages: my depots' stock by item and lot, receipts, issues, transfers, and at a
+community's receiving depot the distributions to residents (发放登记).
 
-Depot managers see and change only their own depots; coordinators those of their district
-(the same scopes as the API, `api.security.scope`).
+Depot managers see and change only their own depots, community workers their community's
+depot and distribution points, coordinators those of their district (the same scopes as
+the API, `api.security.scope`).
 """
 
 from __future__ import annotations
@@ -24,17 +26,22 @@ from core.clock import utcnow
 from core.errors import NotPermitted
 from inventory import schemas
 from inventory import service as inventory
-from inventory.models import Depot, Item
+from inventory.models import RECEIVING_KINDS, Depot, Item
 
 router = APIRouter(prefix="/depot")
 
 EXPIRY_WARNING = timedelta(days=30)
-INTS = frozenset({"depot_id", "from_depot_id", "to_depot_id", "item_id", "quantity"})
+INTS = frozenset(
+    {"depot_id", "from_depot_id", "to_depot_id", "item_id", "quantity", "households", "persons"}
+)
 KINDS: dict[str, tuple[type[BaseModel], str]] = {
     "receipt": (schemas.ReceiptCreate, "depot_id"),
     "issue": (schemas.IssueCreate, "depot_id"),
     "transfer": (schemas.TransferCreate, "from_depot_id"),
+    "distribution": (schemas.DistributionCreate, "depot_id"),
 }
+#: Whom a distribution served, as the form offers it.
+GROUPS = ("general", "elderly", "children_under_5", "disabled", "chronically_ill")
 
 
 def my_depots(session: Session, who: Principal) -> list[Depot]:
@@ -118,7 +125,13 @@ def _movement_page(
         {
             "depot": depot,
             "kind": kind,
+            "receiving": depot.kind in RECEIVING_KINDS,
+            "groups": GROUPS,
+            "recent": inventory.list_distributions(session, depot_ids=[depot.id or 0], limit=10)
+            if kind == "distribution"
+            else [],
             "items": sorted(items_by_id(session).values(), key=lambda i: i.code),
+            "item_of": items_by_id(session),
             "destinations": [d for d in district_depots if d.id != depot.id],
             "errors": outcome.errors,
             "message": outcome.message,
@@ -202,10 +215,14 @@ def _in_scope_transfer(session: Session, data: schemas.TransferCreate) -> Outcom
     return Outcome()
 
 
-def _apply(session: Session, data: BaseModel, *, actor: str) -> schemas.ActionResult:
+def _apply(
+    session: Session, data: BaseModel, *, actor: str
+) -> schemas.ActionResult | schemas.DistributionPublic:
     if isinstance(data, schemas.ReceiptCreate):
         return inventory.receive(session, data, actor=actor)
     if isinstance(data, schemas.IssueCreate):
         return inventory.issue(session, data, actor=actor)
+    if isinstance(data, schemas.DistributionCreate):
+        return inventory.record_distribution(session, data, actor=actor)
     assert isinstance(data, schemas.TransferCreate)
     return inventory.transfer(session, data, actor=actor)

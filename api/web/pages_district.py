@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep
+from api.routers.ledger import LedgerSignerDep
 from api.security import scope
 from api.security.service import Principal
 from api.web import auth, district_map, once
@@ -25,6 +26,7 @@ from core.settings import Settings
 from inventory import service as inventory
 from optimizer.alerts import service as alerts
 from optimizer.alerts.texts import KIND_LABELS
+from optimizer.dispatch import service as dispatch
 from optimizer.plans import service as plans
 
 router = APIRouter(prefix="/district")
@@ -174,12 +176,13 @@ def approve(
     _csrf: auth.Csrf,
     form: FormFields,
     plan_id: int,
+    signer: LedgerSignerDep,
 ) -> Response:
     """Approve the draft plan; a refusal is shown on the page and changes nothing."""
     scope.check_district(who, plans.get_plan(session, plan_id).district_id)
 
     def change() -> str:
-        plans.approve(session, plan_id, actor=who.username, now=utcnow())
+        dispatch.approve_plan(session, plan_id, signer, actor=who.username, now=utcnow())
         return "/web/district#plan"
 
     outcome = attempt(

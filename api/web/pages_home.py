@@ -18,6 +18,7 @@ router = APIRouter()
 
 HOME_OF = {
     "depot_manager": "/web/depot",
+    "community_worker": "/web/depot",
     "coordinator": "/web/district",
     "procurement": "/web/suppliers",
     "auditor": "/web/audit",

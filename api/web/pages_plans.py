@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep, UnitsDep, end_reads, reads_only
 from api.routers.dispatch import OsrmDep
+from api.routers.ledger import LedgerSignerDep
 from api.security import scope
 from api.security.service import Principal
 from api.web import auth, once, route_map
@@ -58,12 +59,26 @@ LEFT_OUT = {
     "no_depot": "The community has no receiving depot",
     "no_vehicle": "No vehicle starts at this depot",
     "unit_too_large": "A unit is larger than any vehicle",
+    "fleet_capacity": "The fleet has no room for it",
+    "fleet_time": "The fleet's shifts ran out",
+    "search_limit": "The route search ran out of time",
+    "window_unreachable": "No vehicle reaches it by its deadline",
 }
 DONE = {
     "approved": "The plan is approved; compute its routes next.",
     "routed": "Routes computed: review them, then approve and dispatch.",
     "dispatched": "Dispatched: the manifests are on their way.",
+    "wave": "The wave is dispatched: its manifests are on their way.",
 }
+#: The balance's buckets, in the order the page shows them.
+BALANCE = (
+    ("dispatched", "Dispatched"),
+    ("scheduled", "Scheduled in a later wave"),
+    ("by_supplier", "Called on from suppliers"),
+    ("at_destination", "Already at the community"),
+    ("left", "Left out"),
+    ("pending", "Not routed yet"),
+)
 TRAVEL = {
     "matrix": "the district's travel table",
     "osrm": "the road network (OSRM)",
@@ -150,6 +165,18 @@ def _plan_page(
         "coverage": _share(plan.summary.get("delivered", 0), plan.summary.get("demanded", 0)),
         "communities": _communities(plan, names),
         "route_plans": [_route_plan(session, r, names, lang) for r in routes],
+        "balance": dispatch.plan_balance(session, plan_id),
+        "balance_rows": BALANCE,
+        "left_out_labels": LEFT_OUT,
+        "orders": [
+            {
+                "order": o,
+                "item": names.items.get(o.item_id),
+                "depot": names.depots.get(o.destination_depot_id),
+                "supplier": suppliers.get_supplier(session, o.supplier_id).legal_name,
+            }
+            for o in dispatch.list_orders(session, plan_id=plan_id)
+        ],
         "dispatched": any(r.status == "approved" for r in routes),
         "tiers": TIERS,
         "travel": TRAVEL,
@@ -314,7 +341,29 @@ def _route_plan(
             places, drawn, title=f"Routes {routes.id}", ident=f"routes-{routes.id}"
         ),
         "manifests": list(manifests.values()),
+        "waves": _waves(routes),
     }
+
+
+def _waves(routes: dispatch_schemas.RoutePlanPublic) -> list[dict[str, Any]]:
+    """Each wave of the routes: its trips, first departure, whether it is dispatched, and
+    whether it is the next one to dispatch."""
+    numbers = sorted({t.wave for t in routes.trips})
+    out = []
+    for n in numbers:
+        trips = [t for t in routes.trips if t.wave == n]
+        out.append(
+            {
+                "number": n,
+                "trips": len(trips),
+                "departs_at": min(t.starts_at for t in trips),
+                "dispatched": all(t.dispatched for t in trips),
+            }
+        )
+    upcoming = [w for w in out if not w["dispatched"]]
+    if routes.status == "approved" and upcoming:
+        upcoming[0]["next"] = True
+    return out
 
 
 # --- changes ------------------------------------------------------------------------------
@@ -348,12 +397,14 @@ def approve_plan(
     _csrf: auth.Csrf,
     form: FormFields,
     plan_id: int,
+    signer: LedgerSignerDep,
 ) -> Response:
-    """Approve the draft allocation: it becomes fixed and ready for routing."""
+    """Approve the draft allocation: it becomes fixed and ready for routing, and its
+    agreement lines become delivery orders to their suppliers."""
     _plan_in_scope(session, who, plan_id)
 
     def change() -> str:
-        plans.approve(session, plan_id, actor=who.username, now=utcnow())
+        dispatch.approve_plan(session, plan_id, signer, actor=who.username, now=utcnow())
         return f"/web/plans/{plan_id}?done=approved#routes"
 
     return _done(request, session, who, plan_id, form, change)
@@ -421,6 +472,30 @@ def dispatch_routes(
     def change() -> str:
         dispatch.approve_routes(session, route_plan_id, signer, actor=who.username, now=utcnow())
         return f"/web/plans/{routes.plan_id}?done=dispatched#routes-{route_plan_id}"
+
+    return _done(request, session, who, routes.plan_id, form, change)
+
+
+@router.post("/routes/{route_plan_id}/waves/{wave}", response_class=HTMLResponse)
+def dispatch_wave(
+    request: Request,
+    session: SessionDep,
+    who: auth.PlansPage,
+    _csrf: auth.Csrf,
+    form: FormFields,
+    route_plan_id: int,
+    wave: int,
+    signer: LedgerSignerDep,
+) -> Response:
+    """Dispatch a later wave when its day comes: manifests, stock into transit, ledger."""
+    routes = dispatch.get_routes(session, route_plan_id)
+    scope.check_district(who, routes.district_id)
+
+    def change() -> str:
+        dispatch.dispatch_wave(
+            session, route_plan_id, wave, signer, actor=who.username, now=utcnow()
+        )
+        return f"/web/plans/{routes.plan_id}?done=wave#routes-{route_plan_id}"
 
     return _done(request, session, who, routes.plan_id, form, change)
 

@@ -22,6 +22,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 NAV: tuple[tuple[str, str, str], ...] = (
     ("/web/depot", "My depots", "stock.write"),
     ("/web/receipts", "Incoming dispatches", "stock.write"),
+    ("/web/deliveries", "Supplier deliveries", "stock.write"),
     ("/web/district", "District", "plans.write"),
     ("/web/plans", "Plans", "plans.write"),
     ("/web/suppliers", "Suppliers", "suppliers.write"),

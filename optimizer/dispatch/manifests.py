@@ -27,7 +27,9 @@ from optimizer.plans import service as plans
 def approve(
     session: Session, route_plan_id: int, signer: LogSigner, *, actor: str, now: datetime
 ) -> RoutePlan:
-    """Dispatch a draft: manifests, `dispatch` movements into transit, ledger entries."""
+    """Approve a draft and dispatch its first wave: manifests, `dispatch` movements into
+    transit, ledger entries. Later waves are dispatched by `dispatch_wave` when their day
+    comes, so their stock stays on the depots' books until it is loaded."""
     row = routes.get(session, route_plan_id, for_update=True)
     if row.status != "draft":
         raise Conflict(f"Route plan {route_plan_id} is already approved and dispatched.")
@@ -42,13 +44,56 @@ def approve(
     if not trips:
         raise Conflict("These routes have no trip; there is nothing to dispatch.")
     transit = inventory.transit_depot(session, row.district_id).id or 0
+    first = min(t.wave for t in trips)
     for trip in trips:
-        _dispatch_trip(session, row, trip, transit, signer, actor=actor, now=now)
+        if trip.wave == first:
+            _dispatch_trip(session, row, trip, transit, signer, actor=actor, now=now)
     row.status = "approved"
     row.approved_by = actor
     row.approved_at = now
     session.flush()
     return row
+
+
+def dispatch_wave(
+    session: Session,
+    route_plan_id: int,
+    wave: int,
+    signer: LogSigner,
+    *,
+    actor: str,
+    now: datetime,
+) -> list[Manifest]:
+    """Dispatch one later wave of approved routes: a manifest per trip, its stock into
+    transit, a `dispatch.sent` entry each. Refused (nothing written) for a draft, a wave
+    that is not in the routes, one already dispatched, one whose earlier wave is not, or
+    when a source no longer holds the stock."""
+    row = routes.get(session, route_plan_id, for_update=True)
+    if row.status != "approved":
+        raise Conflict(f"Route plan {route_plan_id} is a draft; approve it first.")
+    trips = routes.trips(session, route_plan_id)
+    waves = sorted({t.wave for t in trips})
+    if wave not in waves:
+        raise NotFound(
+            f"Route plan {route_plan_id} has no wave {wave}; its waves are "
+            f"{', '.join(map(str, waves))}.",
+            extra={"waves": waves},
+        )
+    sent = {m.trip_id for m in list_for(session, route_plan_id)}
+    mine = [t for t in trips if t.wave == wave]
+    if all((t.id or 0) in sent for t in mine):
+        raise Conflict(f"Wave {wave} of route plan {route_plan_id} is already dispatched.")
+    earlier = [t for t in trips if t.wave < wave and (t.id or 0) not in sent]
+    if earlier:
+        raise Conflict(f"Dispatch wave {earlier[0].wave} before wave {wave}.")
+    transit = inventory.transit_depot(session, row.district_id).id or 0
+    out = [
+        _dispatch_trip(session, row, trip, transit, signer, actor=actor, now=now)
+        for trip in mine
+        if (trip.id or 0) not in sent
+    ]
+    session.flush()
+    return out
 
 
 def _dispatch_trip(

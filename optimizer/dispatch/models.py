@@ -18,6 +18,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     String,
     UniqueConstraint,
     text,
@@ -31,6 +32,7 @@ ROUTE_STATUSES = ("draft", "approved")
 TRAVEL_SOURCES = ("matrix", "osrm", "estimate")
 MANIFEST_STATUSES = ("in_transit", "received")
 OUTCOMES = ("received", "short", "damaged")
+ORDER_STATUSES = ("issued", "delivered")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -171,6 +173,9 @@ class RouteTrip(SQLModel, table=True):
     starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     stops: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    # The wave of the plan's demand this trip carries; wave 1 is dispatched on approval,
+    # each later one when the coordinator dispatches it.
+    wave: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
 
 
 class Manifest(SQLModel, table=True):
@@ -239,3 +244,61 @@ class ManifestLine(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=500)
     received_by: str | None = Field(default=None, max_length=120)
     received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DeliveryOrder(SQLModel, table=True):
+    """An agreement reserve called on (调用通知): one approved plan line for the supplier to
+    deliver to a community's receiving depot by `due_at`, signed on the ledger when issued.
+
+    The receiving depot confirms it once: `accepted_quantity` went into stock,
+    `rejected_quantity` was refused on quality, the rest of `quantity` did not come. The
+    confirmation is the supplier's delivery record (`delivery_id`) its grade is computed
+    from."""
+
+    __tablename__ = "delivery_order"
+    __table_args__ = (
+        CheckConstraint(_in("status", ORDER_STATUSES), name="delivery_order_status_known"),
+        CheckConstraint("quantity > 0", name="delivery_order_positive"),
+        CheckConstraint(
+            "accepted_quantity IS NULL OR (accepted_quantity >= 0 AND rejected_quantity >= 0 "
+            "AND accepted_quantity + rejected_quantity <= quantity)",
+            name="delivery_order_outcome_in_range",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(
+        sa_column=Column(ForeignKey("allocation_plan.id"), nullable=False, index=True)
+    )
+    plan_line_id: int = Field(
+        sa_column=Column(ForeignKey("allocation_line.id"), nullable=False, unique=True)
+    )
+    district_id: int = Field(
+        sa_column=Column(ForeignKey("district.id"), nullable=False, index=True)
+    )
+    agreement_id: int = Field(sa_column=Column(ForeignKey("agreement_contract.id"), nullable=False))
+    supplier_id: int = Field(
+        sa_column=Column(ForeignKey("supplier.id"), nullable=False, index=True)
+    )
+    community_id: int = Field(sa_column=Column(ForeignKey("community.id"), nullable=False))
+    destination_depot_id: int = Field(
+        sa_column=Column(ForeignKey("depot.id"), nullable=False, index=True)
+    )
+    item_id: int = Field(sa_column=Column(ForeignKey("item.id"), nullable=False))
+    quantity: int = Field(sa_type=BigInteger)
+    unit_price_minor: int = Field(sa_type=BigInteger)
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(default="issued", sa_column=Column(String(16), nullable=False))
+    sha256: str = Field(default="", max_length=64)
+    issued_by: str = Field(max_length=120)
+    issued_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    accepted_quantity: int | None = Field(default=None, sa_type=BigInteger)
+    rejected_quantity: int | None = Field(default=None, sa_type=BigInteger)
+    lot_id: int | None = Field(default=None, sa_column=Column(ForeignKey("lot.id")))
+    delivery_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("supplier_delivery.id"))
+    )
+    note: str | None = Field(default=None, max_length=500)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    confirmed_by: str | None = Field(default=None, max_length=120)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from optimizer.dispatch.travel import Place, Travel
 from optimizer.routing import Depot, DropReason, RoutingProblem, Stop, TimeWindow, Vehicle, solve
@@ -57,6 +57,18 @@ class Load:
     quantity: int
     unit_weight_g: int
     unit_volume_cm3: int
+    wave: int = 1
+    """The wave whose demand this load serves (see `route_waves`)."""
+
+
+@dataclass(frozen=True)
+class Wave:
+    """The part of a plan's demand due by one time: its loads leave on the days from
+    `opens_s` and must be unloaded by `due_s` (seconds after the first departure)."""
+
+    number: int
+    opens_s: int
+    due_s: int
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,7 @@ class PlannedTrip:
     start_s: int
     end_s: int
     stops: tuple[PlannedStop, ...]
+    wave: int = 1
 
 
 @dataclass(frozen=True)
@@ -320,3 +333,88 @@ def _matrices(
 def _duration(seconds: int) -> str:
     hours, rest = divmod(max(0, seconds), 3600)
     return f"{hours} h {rest // 60:02d} min"
+
+
+#: Seconds in a day: the fleet works one shift a day.
+DAY_S = 24 * 3600
+#: The least search time a day of routing gets, however many days share the time limit.
+MIN_DAY_S = 1.0
+#: Reasons a load may go on a later day of its wave: the fleet was full or out of time.
+CARRIED_OVER = frozenset(
+    {str(DropReason.FLEET_CAPACITY), str(DropReason.FLEET_TIME), str(DropReason.SEARCH_LIMIT)}
+)
+
+
+def route_waves(
+    problem: DispatchProblem, waves: Sequence[Wave], *, seed: int = 0, time_limit_s: float
+) -> DispatchRoutes:
+    """Route the loads day by day, each in its own wave: every day from a wave's opening
+    until its due time the fleet makes the trips its shifts allow (reloading at its depot,
+    `MAX_TRIPS` a shift), and what the fleet had no room or time for waits for the next day
+    of the same wave. A load its wave's days could not carry is left out with the last
+    day's reason and what would help; `time_limit_s` is shared among the days.
+
+    `problem.deadline_s` is ignored: each wave's `due_s` is its loads' deadline."""
+    unknown = {x.wave for x in problem.loads} - {w.number for w in waves}
+    if unknown:
+        raise ValueError(f"loads of unknown waves {sorted(unknown)}")
+    used = [w for w in waves if any(x.wave == w.number for x in problem.loads)]
+    share = max(MIN_DAY_S, time_limit_s / max(1, sum(len(_departures(w)) for w in used)))
+    trips: list[PlannedTrip] = []
+    left_out: list[LeftOut] = []
+    numbers: dict[int, int] = defaultdict(int)
+    for wave in used:
+        pending = [x for x in problem.loads if x.wave == wave.number]
+        departures = _departures(wave)
+        for n, depart in enumerate(departures):
+            if not pending:
+                break
+            solved = route(
+                replace(problem, loads=tuple(pending), deadline_s=wave.due_s - depart),
+                seed=seed,
+                time_limit_s=share,
+            )
+            for t in solved.trips:
+                numbers[t.vehicle_id] += 1
+                trips.append(_shifted(t, depart, numbers[t.vehicle_id], wave.number))
+            templates = {x.line_id: x for x in pending}
+            pending = []
+            final = n + 1 == len(departures)
+            for out in solved.left_out:
+                if out.reason not in CARRIED_OVER:
+                    left_out.append(out)
+                elif final:
+                    left_out.append(replace(out, detail=_not_carried(out, wave)))
+                else:
+                    pending += [
+                        replace(templates[c.line_id], quantity=c.quantity) for c in out.cargo
+                    ]
+    trips.sort(key=lambda t: (t.start_s, t.vehicle_id, t.trip))
+    return DispatchRoutes(tuple(trips), tuple(left_out), sum(t.distance_m for t in trips))
+
+
+def _departures(wave: Wave) -> list[int]:
+    """The wave's days: its opening, then each following day that starts before it is due."""
+    first = wave.opens_s // DAY_S
+    out = [max(day * DAY_S, wave.opens_s) for day in range(first, -(-wave.due_s // DAY_S))]
+    return [d for d in out if d < wave.due_s] or [wave.opens_s]
+
+
+def _shifted(t: PlannedTrip, depart: int, number: int, wave: int) -> PlannedTrip:
+    """A day's trip, its times counted from the first departure instead of the day's."""
+    return replace(
+        t,
+        trip=number,
+        start_s=t.start_s + depart,
+        end_s=t.end_s + depart,
+        stops=tuple(replace(s, arrival_s=s.arrival_s + depart) for s in t.stops),
+        wave=wave,
+    )
+
+
+def _not_carried(x: LeftOut, wave: Wave) -> str:
+    return (
+        f"the fleet could not carry it in wave {wave.number} (due {_duration(wave.due_s)} after "
+        f"the first departure; {x.reason.replace('_', ' ')}): add vehicles at this depot, "
+        "call on an agreement reserve, or give the wave more days"
+    )

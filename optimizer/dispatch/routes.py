@@ -15,9 +15,10 @@ solve holds no transaction (`core.solves`).
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -27,7 +28,7 @@ from core.errors import Conflict, NotFound
 from inventory import service as inventory
 from ledger.canonical import canonical_json
 from optimizer.dispatch import matrix, travel, vehicles
-from optimizer.dispatch.models import RoutePlan, RouteTrip
+from optimizer.dispatch.models import Manifest, RoutePlan, RouteTrip
 from optimizer.dispatch.planning import (
     Cargo,
     DispatchProblem,
@@ -35,7 +36,8 @@ from optimizer.dispatch.planning import (
     FleetVehicle,
     LeftOut,
     Load,
-    route,
+    Wave,
+    route_waves,
 )
 from optimizer.dispatch.schemas import (
     LeftOutPublic,
@@ -65,12 +67,8 @@ def plan_fingerprint(plan: PlanPublic) -> str:
 
 
 def destination_depots(session: Session, district_id: int) -> dict[int, int]:
-    """Each community's receiving depot: its first active community depot by code."""
-    out: dict[int, int] = {}
-    for depot in inventory.list_depots(session, district_id):
-        if depot.kind == "community_depot" and depot.active and depot.community_id is not None:
-            out.setdefault(depot.community_id, depot.id or 0)
-    return out
+    """Each community's receiving depot: its community depot, else its distribution point."""
+    return inventory.receiving_depots(session, district_id)
 
 
 @dataclass(frozen=True)
@@ -90,6 +88,7 @@ class PreparedRoutes:
     table: TravelTable | None
     table_version: tuple[int, datetime] | None
     """`matrix.version` as read: the store refuses if the table was replaced or removed."""
+    waves: tuple[Wave, ...] = (Wave(1, 0, 0),)
 
 
 @dataclass(frozen=True)
@@ -124,6 +123,13 @@ def prepare(session: Session, plan_id: int, data: RoutesCreate, *, now: datetime
     plan = plans.plan_public(session, row)
     departs = data.departs_at or now
     deadline_s = seconds_to_deadline(plan, departs)
+    dues = wave_dues(
+        plan, plans.demand_by_day(session, plan_id), every_h=data.wave_every_h or plan.deadline_h
+    )
+    waves = tuple(
+        Wave(n, max(0, _seconds(dues[n - 2][0] - departs)) if n > 1 else 0, _seconds(due - departs))
+        for n, (due, _) in enumerate(dues, start=1)
+    )
     district_id = plan.district_id
     fleet_vehicles = active_fleet(session, district_id)
     if not fleet_vehicles:
@@ -147,18 +153,22 @@ def prepare(session: Session, plan_id: int, data: RoutesCreate, *, now: datetime
             )
         else:
             item = inventory.get_item(session, x.item_id)
-            loads.append(
-                Load(
-                    x.id,
-                    x.depot_id,
-                    x.community_id,
-                    x.item_id,
-                    x.lot_id,
-                    x.quantity,
-                    item.unit_weight_g,
-                    item.unit_volume_cm3,
-                )
-            )
+            shares = [share.get((x.community_id, x.item_id), 0.0) for _, share in dues]
+            for n, quantity in enumerate(split(x.quantity, shares), start=1):
+                if quantity:
+                    loads.append(
+                        Load(
+                            x.id,
+                            x.depot_id,
+                            x.community_id,
+                            x.item_id,
+                            x.lot_id,
+                            quantity,
+                            item.unit_weight_g,
+                            item.unit_volume_cm3,
+                            wave=n,
+                        )
+                    )
     communities = inventory.list_communities(session, district_id)
     places = [
         Location(Place("depot", i), d.code, Point(d.latitude, d.longitude))
@@ -190,6 +200,7 @@ def prepare(session: Session, plan_id: int, data: RoutesCreate, *, now: datetime
         locations=tuple(locations),
         table=matrix.district_table(session, district_id) if locations else None,
         table_version=matrix.version(session, district_id),
+        waves=waves,
     )
 
 
@@ -221,7 +232,8 @@ def solve(
         else None
     )
     problem = replace(prepared.problem, travel=chosen)
-    return SolvedRoutes(route(problem, seed=prepared.seed, time_limit_s=time_limit_s), chosen)
+    solved = route_waves(problem, prepared.waves, seed=prepared.seed, time_limit_s=time_limit_s)
+    return SolvedRoutes(solved, chosen)
 
 
 def store(
@@ -275,6 +287,62 @@ def seconds_to_deadline(plan: PlanPublic, departs: datetime) -> int:
     return seconds
 
 
+def wave_dues(
+    plan: PlanPublic, demand: dict[tuple[int, int], dict[date, float]], *, every_h: int
+) -> list[tuple[datetime, dict[tuple[int, int], float]]]:
+    """The plan's waves: each one's due time and its share of each community × item's
+    demand. The first is due at the plan's deadline and takes the demand of the days that
+    start before it; each next one is due `every_h` later and takes the days after, until
+    the last day of demand. A plan without dated demand has one wave, due at its deadline."""
+    first = plan.created_at + timedelta(hours=plan.deadline_h)
+    days = sorted({d for by_day in demand.values() for d in by_day})
+    dues = [first]
+    if days:
+        last = datetime.combine(days[-1], time.min, UTC)
+        while dues[-1] <= last:
+            dues.append(dues[-1] + timedelta(hours=every_h))
+    totals = {k: sum(v.values()) for k, v in demand.items()}
+    out: list[tuple[datetime, dict[tuple[int, int], float]]] = []
+    for n, due in enumerate(dues):
+        opens = dues[n - 1] if n else None
+        share: dict[tuple[int, int], float] = {}
+        for key, by_day in demand.items():
+            inside = sum(
+                q
+                for d, q in by_day.items()
+                if (opens is None or datetime.combine(d, time.min, UTC) >= opens)
+                and datetime.combine(d, time.min, UTC) < due
+            )
+            if totals[key] > 0:
+                share[key] = inside / totals[key]
+        out.append((due, share))
+    if len(out) == 1:
+        out = [(first, dict.fromkeys(demand, 1.0))]
+    return out
+
+
+def split(quantity: int, shares: Sequence[float]) -> list[int]:
+    """Whole units of `quantity` in proportion to `shares`, the earlier parts rounded up
+    (the most urgent first) and every unit placed; no share at all puts it all first."""
+    total = sum(shares)
+    if total <= 0:
+        return [quantity] + [0] * (len(shares) - 1)
+    out: list[int] = []
+    cumulative = 0.0
+    placed = 0
+    for s in shares:
+        cumulative += s / total
+        upto = min(quantity, math.ceil(quantity * cumulative - 1e-9))
+        out.append(upto - placed)
+        placed = upto
+    out[-1] += quantity - placed
+    return out
+
+
+def _seconds(delta: timedelta) -> int:
+    return int(delta.total_seconds())
+
+
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -316,6 +384,7 @@ def _store(
             "stops": sum(len(t.stops) for t in solved.trips),
             "distance_m": solved.distance_m,
             "complete": all(x.reason == AT_DESTINATION for x in left_out),
+            "waves": max((t.wave for t in solved.trips), default=0),
         },
         left_out=[
             {
@@ -346,6 +415,7 @@ def _store(
                 distance_m=t.distance_m,
                 starts_at=at(t.start_s),
                 ends_at=at(t.end_s),
+                wave=t.wave,
                 stops=[
                     {
                         "community_id": s.community_id,
@@ -401,6 +471,11 @@ def get_trip(session: Session, trip_id: int) -> RouteTrip:
 
 
 def public(session: Session, row: RoutePlan) -> RoutePlanPublic:
+    sent = set(
+        session.execute(
+            select(col(Manifest.trip_id)).where(col(Manifest.route_plan_id) == row.id)
+        ).scalars()
+    )
     return RoutePlanPublic(
         id=row.id or 0,
         plan_id=row.plan_id,
@@ -422,6 +497,8 @@ def public(session: Session, row: RoutePlan) -> RoutePlanPublic:
                 starts_at=t.starts_at,
                 ends_at=t.ends_at,
                 stops=[StopPublic.model_validate(s) for s in t.stops],
+                wave=t.wave,
+                dispatched=(t.id or 0) in sent,
             )
             for t in trips(session, row.id or 0)
         ],

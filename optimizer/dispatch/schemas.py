@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -60,12 +60,15 @@ class VehiclePublic(Public):
 
 
 class RoutesCreate(Strict):
-    """Route the approved plan's depot-sourced lines; trucks leave at `departs_at`
-    (default: now), which must be before the plan's deadline (`deadline_h` hours after the
-    plan was created). Every stop must be reached by that deadline."""
+    """Route the approved plan's depot-sourced lines in waves; trucks first leave at
+    `departs_at` (default: now), which must be before the plan's deadline (`deadline_h`
+    hours after the plan was created). The first wave carries the demand of the days up to
+    that deadline and must arrive by it; each later wave the next `wave_every_h` hours of
+    demand (default: the plan's deadline_h), leaving when the wave before it is due."""
 
     departs_at: AwareDatetime | None = None
     seed: Annotated[int, Field(strict=True, ge=0, le=2**31 - 1)] = 0
+    wave_every_h: Annotated[int, Field(strict=True, ge=24, le=24 * 60)] | None = None
 
 
 class CargoPublic(BaseModel):
@@ -94,6 +97,8 @@ class TripPublic(Public):
     starts_at: datetime
     ends_at: datetime
     stops: list[StopPublic]
+    wave: int = 1
+    dispatched: bool = False
 
 
 class LeftOutPublic(BaseModel):
@@ -212,3 +217,85 @@ class AlertPublic(BaseModel):
     overdue_minutes: int
     open_lines: int
     destination_depot_ids: list[int]
+
+
+# --- delivery orders ----------------------------------------------------------------------
+
+
+class DeliveryOrderPublic(Public):
+    id: int
+    plan_id: int
+    plan_line_id: int
+    district_id: int
+    agreement_id: int
+    supplier_id: int
+    community_id: int
+    destination_depot_id: int
+    item_id: int
+    quantity: int
+    unit_price_minor: int
+    due_at: datetime
+    status: Literal["issued", "delivered"]
+    sha256: str
+    issued_by: str
+    issued_at: datetime
+    accepted_quantity: int | None
+    rejected_quantity: int | None
+    lot_id: int | None
+    delivery_id: int | None
+    note: str | None
+    delivered_at: datetime | None
+    confirmed_by: str | None
+    confirmed_at: datetime | None
+
+
+class DeliveryConfirm(Strict):
+    """What arrived against a delivery order, confirmed once by its receiving depot."""
+
+    depot_id: int = Field(description="The depot confirming: the order's destination.")
+    accepted_quantity: Annotated[int, Field(strict=True, ge=0, le=10**12)]
+    rejected_quantity: Annotated[int, Field(strict=True, ge=0, le=10**12)] = 0
+    lot_number: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None
+    ) = Field(default=None, description="The lot received (required when any is accepted).")
+    expiry_date: date | None = None
+    delivered_at: AwareDatetime | None = Field(default=None, description="Default: now.")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _lot_when_accepted(self) -> DeliveryConfirm:
+        if self.accepted_quantity > 0 and self.lot_number is None:
+            raise ValueError("give the lot_number of what was accepted")
+        return self
+
+
+# --- balance ------------------------------------------------------------------------------
+
+
+class BalanceRowPublic(BaseModel):
+    """Where one community × item's allocated units went (or the plan's total)."""
+
+    community_id: int | None = None
+    item_id: int | None = None
+    allocated: int
+    dispatched: int
+    scheduled: int
+    by_supplier: int
+    at_destination: int
+    left_out: dict[str, int]
+    pending: int
+    received: int
+    supplier_accepted: int
+    reaching: int
+
+
+class PlanBalancePublic(BaseModel):
+    """allocated = dispatched + scheduled + by_supplier + at_destination + left_out + pending,
+    exactly, in every row and in the total."""
+
+    plan_id: int
+    routed: bool
+    adds_up: bool
+    reach_share: float
+    total: BalanceRowPublic
+    rows: list[BalanceRowPublic]

@@ -18,34 +18,61 @@ from sqlmodel import Session
 
 from core.db import UnitsOfWork
 from core.solves import Once, prepare_solve_store
-from optimizer.dispatch import routes
+from inventory import service as inventory
+from ledger.keys import LogSigner
+from optimizer.dispatch import balance, routes
 from optimizer.dispatch.manifests import approve as approve_routes
+from optimizer.dispatch.manifests import dispatch_wave, manifest_document
 from optimizer.dispatch.manifests import for_depots as manifests_for_depots
 from optimizer.dispatch.manifests import get as get_manifest
 from optimizer.dispatch.manifests import list_for as list_manifests
-from optimizer.dispatch.manifests import manifest_document
 from optimizer.dispatch.manifests import public as manifest_public
 from optimizer.dispatch.matrix import export_csv as export_travel_matrix
 from optimizer.dispatch.matrix import import_csv as import_travel_matrix
 from optimizer.dispatch.matrix import public as travel_matrix
 from optimizer.dispatch.matrix import remove as remove_travel_matrix
 from optimizer.dispatch.models import RoutePlan
+from optimizer.dispatch.orders import confirm as confirm_order
+from optimizer.dispatch.orders import get as get_order
+from optimizer.dispatch.orders import issue_for_plan as issue_orders
+from optimizer.dispatch.orders import list_for as list_orders
+from optimizer.dispatch.orders import public as order_public
 from optimizer.dispatch.receipts import DEFAULT_GRACE_MINUTES, overdue, receive
 from optimizer.dispatch.routes import create as create_routes
 from optimizer.dispatch.routes import get as get_routes
 from optimizer.dispatch.routes import get_trip
 from optimizer.dispatch.routes import list_for as list_routes
 from optimizer.dispatch.routes import public as routes_public
-from optimizer.dispatch.schemas import RoutesCreate
+from optimizer.dispatch.schemas import PlanBalancePublic, RoutesCreate
 from optimizer.dispatch.travel import OsrmFetch
 from optimizer.dispatch.vehicles import create as create_vehicle
 from optimizer.dispatch.vehicles import get as get_vehicle
 from optimizer.dispatch.vehicles import list_for as list_vehicles
 from optimizer.dispatch.vehicles import update as update_vehicle
 from optimizer.dispatch.views import map_svg, route_sheet, sheet_html
+from optimizer.plans import service as plans
+from optimizer.plans.models import AllocationPlanRow
 
 R = TypeVar("R")
 A = TypeVar("A")
+
+
+def plan_balance(session: Session, plan_id: int) -> PlanBalancePublic:
+    """Where every allocated unit of the plan went, adding up exactly."""
+    return balance.public(plan_id, balance.balance(session, plan_id))
+
+
+def approve_plan(
+    session: Session, plan_id: int, signer: LogSigner, *, actor: str, now: datetime
+) -> AllocationPlanRow:
+    """Approve a draft plan and make it reachable, in one transaction: every community it
+    sends to gets a receiving depot (a distribution point where it has none), and each
+    agreement line becomes a signed delivery order to its supplier."""
+    row = plans.approve(session, plan_id, actor=actor, now=now)
+    communities = {x.community_id for x in plans.plan_public(session, row).lines}
+    inventory.receiving_depots(session, row.district_id, communities, create=True)
+    issue_orders(session, plan_id, row.district_id, signer, actor=actor, now=now)
+    return row
 
 
 def compute_routes(
@@ -76,24 +103,32 @@ def compute_routes(
 
 __all__ = [
     "DEFAULT_GRACE_MINUTES",
+    "approve_plan",
     "approve_routes",
     "compute_routes",
+    "confirm_order",
     "create_routes",
     "create_vehicle",
+    "dispatch_wave",
     "export_travel_matrix",
     "get_manifest",
+    "get_order",
     "get_routes",
     "get_trip",
     "get_vehicle",
     "import_travel_matrix",
+    "issue_orders",
     "list_manifests",
+    "list_orders",
     "list_routes",
     "list_vehicles",
     "manifest_document",
     "manifest_public",
     "manifests_for_depots",
     "map_svg",
+    "order_public",
     "overdue",
+    "plan_balance",
     "receive",
     "remove_travel_matrix",
     "route_sheet",

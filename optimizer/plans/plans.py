@@ -21,7 +21,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -431,3 +431,10 @@ def public(session: Session, plan: AllocationPlanRow) -> PlanPublic:
         approved_by=plan.approved_by,
         approved_at=plan.approved_at,
     )
+
+
+def demand_by_day(session: Session, plan_id: int) -> dict[tuple[int, int], dict[date, float]]:
+    """The demand the plan covers, per community × item and day (from its forecast run)."""
+    row = get(session, plan_id)
+    run = forecasts.get_run(session, row.forecast_run_id)
+    return problem.demand_by_day(session, run, scenarios.get(session, row.scenario_id))

@@ -116,6 +116,17 @@ def build(
 def _demand_totals(
     session: Session, run: ForecastRun, declared: DeclaredScenario
 ) -> dict[tuple[int, int], int]:
+    sums: dict[tuple[int, int], float] = defaultdict(float)
+    for (community_id, item_id), days in demand_by_day(session, run, declared).items():
+        sums[(community_id, item_id)] = sum(days.values())
+    return {k: math.ceil(v - 1e-9) for k, v in sums.items() if v > 1e-9}
+
+
+def demand_by_day(
+    session: Session, run: ForecastRun, declared: DeclaredScenario
+) -> dict[tuple[int, int], dict[date, float]]:
+    """(community_id, item_id) → day → demand (baseline plus scenario) on the days that the
+    forecast and the scenario share: what a plan made from them covers, day by day."""
     first = max(run.start, declared.start)
     end = min(
         run.start + timedelta(days=run.horizon_days),
@@ -123,11 +134,12 @@ def _demand_totals(
     )
     if first >= end:
         raise Conflict("The forecast run does not cover the scenario's days; run a new one.")
-    sums: dict[tuple[int, int], float] = defaultdict(float)
+    out: dict[tuple[int, int], dict[date, float]] = defaultdict(dict)
     for r in forecasts.rows(session, run.id or 0):
         if r.community_id is not None and first <= r.ds < end:
-            sums[(r.community_id, r.item_id)] += r.yhat + r.scenario_demand
-    return {k: math.ceil(v - 1e-9) for k, v in sums.items() if v > 1e-9}
+            days = out[(r.community_id, r.item_id)]
+            days[r.ds] = days.get(r.ds, 0.0) + r.yhat + r.scenario_demand
+    return dict(out)
 
 
 def _priority_share(community: Any, scenario: Scenario) -> float:

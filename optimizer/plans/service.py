@@ -22,7 +22,7 @@ from optimizer.plans import forecasts, plans
 from optimizer.plans.forecasts import get_run, latest_run, list_runs, rows
 from optimizer.plans.forecasts import run as run_forecast
 from optimizer.plans.models import AllocationPlanRow, ForecastRun
-from optimizer.plans.plans import approve, resolve, update_line
+from optimizer.plans.plans import approve, demand_by_day, resolve, update_line
 from optimizer.plans.plans import create as create_plan
 from optimizer.plans.plans import get as get_plan
 from optimizer.plans.plans import list_for as list_plans
@@ -136,6 +136,7 @@ __all__ = [
     "compute_resolve",
     "create_plan",
     "declare_scenario",
+    "demand_by_day",
     "fan_chart",
     "get_plan",
     "get_run",

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from core.errors import DomainError
 from inventory import schemas, service
+from ledger.keys import LogSigner
 from tests.inventory.factories import small_district
 
 action = st.one_of(
@@ -25,6 +26,9 @@ action = st.one_of(
     ),
     st.tuples(st.just("reverse"), st.integers(0, 2), st.integers(0, 30), st.none()),
 )
+
+
+SIGNER = LogSigner.generate("test.example/log")
 
 
 @settings(
@@ -81,6 +85,7 @@ def test_balances_equal_the_journal(engine: Engine, actions: list[tuple]) -> Non
                                 write_off_reason="damaged",
                             ),
                             actor="p",
+                            signer=SIGNER,
                         )
                     else:
                         if not written:

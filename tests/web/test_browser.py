@@ -248,17 +248,27 @@ def test_a_coordinator_approves_routes_and_dispatches_a_plan(
     assert page.locator("[role=status]").count() == 1
     assert _axe(page) == []
     page.screenshot(path=str(tmp_path / "plan-dispatched.png"), full_page=True)
+    assert "每一件已分配的物资都有去向" in page.content()  # the balance adds up
     with Session(engine) as session:
         assert plans.get_plan(session, plan_id).status == "approved"
         [routes] = dispatch.list_routes(session, plan_id)
         assert (routes.status, routes.approved_by) == ("approved", "coordinator")
         manifests = dispatch.list_manifests(session, routes.id or 0)
         trips = dispatch.routes_public(session, routes).trips
-        assert len(manifests) == len(trips) > 0
+        first = [t for t in trips if t.wave == 1]
+        assert len(manifests) == len(first) > 0  # the first wave goes on approval
         assert {m.status for m in manifests} == {"in_transit"}
-        carried = sum(c.quantity for t in trips for s in t.stops for c in s.lines)
+        carried = sum(c.quantity for t in first for s in t.stops for c in s.lines)
         assert balance(session, manifests[0].transit_depot_id) == carried
         assert balance(session, d.warehouse_id) < warehouse
+        later = sorted({t.wave for t in trips} - {1})
+    assert later, "ten days of flood demand make more than one wave"
+    page.click(f'form[action$="/waves/{later[0]}"] button')
+    page.wait_for_url(re.compile(r".*done=wave.*"))
+    assert _axe(page) == []
+    with Session(engine) as session:
+        sent = dispatch.list_manifests(session, routes.id or 0)
+        assert len(sent) == len([t for t in trips if t.wave in (1, later[0])])
     context.close()
 
 

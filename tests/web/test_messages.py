@@ -15,6 +15,7 @@ from api.web.messages import FIXED, PATTERNS, placeholders, translate_message
 from core.errors import DomainError
 from inventory import schemas
 from inventory import service as inventory
+from ledger.keys import LogSigner
 from tests.inventory.factories import Small
 from tests.web.conftest import csrf_of, post, sign_in
 from tests.web.flows import snapshot
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: plans and routes, suppliers' decisions and spot checks, alerts).
 PAGE_MODULES = (
     "inventory/counts.py",
+    "inventory/distributions.py",
     "inventory/imports.py",
     "inventory/journal.py",
     "inventory/movements.py",
@@ -36,6 +38,8 @@ PAGE_MODULES = (
     "optimizer/allocation/reasons.py",
     "optimizer/alerts/service.py",
     "optimizer/dispatch/manifests.py",
+    "optimizer/dispatch/orders.py",
+    "optimizer/dispatch/planning.py",
     "optimizer/dispatch/receipts.py",
     "optimizer/dispatch/routes.py",
     "optimizer/plans/forecasts.py",
@@ -233,7 +237,14 @@ def test_bad_rows_of_an_upload_are_listed_in_chinese_and_nothing_is_recorded(
 ) -> None:
     refused = _refusal(
         session,
-        lambda: inventory.import_movements(session, sheet, "sheet.csv", actor="test", max_rows=100),
+        lambda: inventory.import_movements(
+            session,
+            sheet,
+            "sheet.csv",
+            actor="test",
+            max_rows=100,
+            signer=LogSigner.generate("test.example/log"),
+        ),
     )
     assert len(refused.problems) >= 2
     before = snapshot(session)

@@ -201,15 +201,16 @@ def test_dispatch_through_the_page_makes_manifests_and_moves_stock_into_transit(
     session.expire_all()
     assert dispatch.get_routes(session, route_plan_id).status == "approved"
     manifests = list(dispatch.list_manifests(session, route_plan_id))
-    assert sorted(m.trip_id for m in manifests) == sorted(t.id for t in routes.trips)
+    first = [t for t in routes.trips if t.wave == 1]  # later waves go on their day
+    assert sorted(m.trip_id for m in manifests) == sorted(t.id for t in first)
     assert {m.status for m in manifests} == {"in_transit"}
     assert {m.dispatched_by for m in manifests} == {"coordinator"}
-    carried = sum(c.quantity for t in routes.trips for s in t.stops for c in s.lines)
+    carried = sum(c.quantity for t in first for s in t.stops for c in s.lines)
     transit = manifests[0].transit_depot_id
     assert balance(session, transit) == carried
     from_warehouse = sum(
         c.quantity
-        for t in routes.trips
+        for t in first
         if t.source_depot_id == d.warehouse_id
         for s in t.stops
         for c in s.lines

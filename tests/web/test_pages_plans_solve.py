@@ -35,13 +35,13 @@ def d(session: Session) -> Small:
 def solves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Each routing solve, counted."""
     calls: list[int] = []
-    real = routes.route
+    real = routes.route_waves
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(routes, "route", counted)
+    monkeypatch.setattr(routes, "route_waves", counted)
     return calls
 
 

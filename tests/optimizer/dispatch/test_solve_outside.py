@@ -37,8 +37,8 @@ from tests.serve import served
 
 @pytest.fixture
 def solver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Held]:
-    slow = Held(routes.route)
-    monkeypatch.setattr(routes, "route", slow)
+    slow = Held(routes.route_waves)
+    monkeypatch.setattr(routes, "route_waves", slow)
     yield slow
     slow.release.set()  # never leave a server thread waiting
 
