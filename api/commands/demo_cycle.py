@@ -457,7 +457,8 @@ def _hand_out(session: Session, plan_id: int, outcome: Outcome) -> tuple[None, s
     at_points = sum(1 for d in set(receiving.values()) if kinds.get(d) == "distribution_point")
     return None, (
         f"distributions: {outcome.distributions} records, {outcome.handed_out:,} units handed "
-        f"out at {points} community × item destinations ({at_points} distribution points)"
+        f"out for {points} community × item needs, at {len(set(receiving.values()))} receiving "
+        f"depots ({at_points} of them distribution points)"
     )
 
 

@@ -342,6 +342,7 @@ PATTERNS: Final[tuple[tuple[str, str], ...]] = (
 
 #: Fixed messages of the services (no values) that `i18n.ZH` does not hold.
 FIXED: Final[dict[str, str]] = {
+    "Give the lot number of what was accepted.": "请填写验收入库物资的批次号。",
     "delivered_at cannot be before the order was issued.": "到货时间不能早于调用通知的发出时间。",
     # stock and movements
     "Stock in transit moves only through dispatch and receipt.": "在途库存只能通过发运和收货变动。",

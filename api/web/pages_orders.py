@@ -34,6 +34,7 @@ from suppliers import service as suppliers
 router = APIRouter(prefix="/deliveries")
 
 INTS = frozenset({"accepted_quantity", "rejected_quantity", "depot_id"})
+LOT_NEEDED = "Give the lot number of what was accepted."
 
 
 def open_orders(session: Session, who: Principal) -> list[dict[str, Any]]:
@@ -113,6 +114,9 @@ def confirm_delivery(
     order = _order_in_scope(session, who, order_id)
     fields = {**form, "depot_id": str(order.destination_depot_id)}
     outcome: Outcome[Any] = parse(schemas.DeliveryConfirm, fields, ints=INTS)
+    if "form" in outcome.errors:  # accepted units without their lot
+        outcome.errors = {"lot_number": LOT_NEEDED, **outcome.errors}
+        del outcome.errors["form"]
     data = outcome.result
     if data is not None:
         outcome = attempt(

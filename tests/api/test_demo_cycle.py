@@ -16,12 +16,13 @@ from api.cli import app
 from core.db import get_engine, session_scope
 from core.settings import get_settings
 from inventory import service as inventory
-from inventory.models import Movement, StockBalance
+from inventory.models import Distribution, Movement, StockBalance
 from ledger.keys import load_or_create
 from ledger.models import LedgerEntry
 from ledger.verify import verify_export
 from optimizer.alerts.models import AlertRecord
-from optimizer.dispatch.models import Manifest, ManifestLine, Vehicle
+from optimizer.dispatch import service as dispatch
+from optimizer.dispatch.models import DeliveryOrder, Manifest, ManifestLine, RouteTrip, Vehicle
 from optimizer.plans.models import AllocationPlanRow, DeclaredScenario, ForecastRun
 from suppliers.models import AgreementContract, QualificationDecision, Supplier
 
@@ -38,6 +39,8 @@ COUNTED: list[type[SQLModel]] = [
     AllocationPlanRow,
     Vehicle,
     Manifest,
+    Distribution,
+    DeliveryOrder,
 ]
 
 
@@ -83,6 +86,34 @@ def test_demo_runs_the_whole_cycle_once(data_dir: Path) -> None:
         assert write_offs >= 2
         assert inventory.journal_discrepancies(session) == []
         assert len(session.execute(select(Supplier)).scalars().all()) == 8
+        # the allocation draws on the agreement reserves, their orders are delivered, a
+        # distribution point receives and hands out, and every allocated unit adds up
+        [plan] = session.execute(select(AllocationPlanRow)).scalars().all()
+        balance = dispatch.plan_balance(session, plan.id or 0)
+        assert balance.adds_up
+        assert balance.total.by_supplier > 0
+        assert balance.total.pending == 0
+        assert balance.total.scheduled == 0  # every wave was dispatched
+        assert balance.reach_share > 0.99
+        orders = dispatch.list_orders(session, plan_id=plan.id)
+        assert orders
+        assert {o.status for o in orders} == {"delivered"}
+        assert sum(o.accepted_quantity or 0 for o in orders) > 0
+        points = [d.id for d in inventory.list_depots(session) if d.kind == "distribution_point"]
+        assert points
+        to_points = session.execute(
+            select(func.sum(ManifestLine.quantity)).where(
+                col(ManifestLine.destination_depot_id).in_(points)
+            )
+        ).scalar_one()
+        assert (to_points or 0) + sum(
+            o.accepted_quantity or 0 for o in orders if o.destination_depot_id in points
+        ) > 0
+        handed = inventory.list_distributions(session, depot_ids=points)
+        assert handed
+        assert sum(x.quantity for x in handed) > 0
+        waves = {t.wave for t in session.execute(select(RouteTrip)).scalars()}
+        assert len(waves) > 1
         kinds = {r.kind for r in session.execute(select(AlertRecord)).scalars()}
         assert "below_reserve" in kinds  # the flood leaves depots short of their reserve
         before = _state(session)

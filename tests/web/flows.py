@@ -165,3 +165,38 @@ def snapshot(session: Session) -> dict[str, Any]:
 def balance(session: Session, depot_id: int, item_id: int | None = None) -> int:
     rows = inventory.list_balances(session, depot_ids=[depot_id], item_id=item_id)
     return sum(b.quantity for b in rows)
+
+
+def qualified_reserve(
+    session: Session, d: Small, settings: Settings, supplier_id: int | None = None
+) -> int:
+    """A supplier (`supplier_id`, else a new one with an agreement reserve of water for the
+    district) qualified on its business licence: the allocation draws on its reserve."""
+    if supplier_id is None:
+        supplier_id, _ = supplier_with_reserve(session, d)
+    today = utcnow().date()
+    suppliers.upload(
+        session,
+        supplier_id,
+        supplier_schemas.DocumentMeta(
+            kind="business_licence",
+            issuer="Wuhan Administration for Market Regulation",
+            number=f"BL-{supplier_id}",
+            valid_from=today.replace(year=today.year - 1),
+            valid_until=today.replace(year=today.year + 1),
+        ),
+        content=b"%PDF licence",
+        filename="licence.pdf",
+        store=settings.data_dir / "documents",
+        actor="seed",
+    )
+    signer = keys.load_or_create(settings.resolved_ledger_key_file, settings.ledger_origin)
+    for to in ("under_review", "qualified"):
+        suppliers.decide(
+            session,
+            signer,
+            supplier_id,
+            supplier_schemas.DecisionCreate(to_status=to, reason="documents checked"),
+            actor="seed",
+        )
+    return supplier_id

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.security import service as users
+from core.clock import utcnow
 from core.settings import Settings
 from inventory import schemas
 from inventory import service as inventory
@@ -368,4 +369,88 @@ def test_procurement_records_a_spot_check_and_a_decision(
         assert suppliers.get_supplier(session, supplier.id or 0).status == "under_review"
         [decision] = suppliers.decisions(session, supplier.id or 0)
         assert decision.decided_by == "buyer"
+    context.close()
+
+
+def test_a_community_worker_hands_out_and_confirms_a_supplier_delivery_on_a_phone(
+    browser: Any, planning_site: Any, tmp_path: Path
+) -> None:
+    from optimizer.dispatch import service as dispatch
+    from tests.web.flows import draft_plan, qualified_reserve
+
+    base, engine, d, settings = planning_site
+    with Session(engine) as session, session.begin():
+        from suppliers import service as suppliers
+
+        [supplier] = suppliers.list_suppliers(session)
+        qualified_reserve(session, d, settings, supplier.id)
+        plan_id = draft_plan(session, d)
+        signer = keys.load_or_create(settings.resolved_ledger_key_file, settings.ledger_origin)
+        dispatch.approve_plan(session, plan_id, signer, actor="coordinator", now=utcnow())
+        first = dispatch.list_orders(session, plan_id=plan_id)[0]
+        order = dispatch.order_public(first)  # plain data, for after the session
+        depot_id = order.destination_depot_id
+        users.create_user(
+            session,
+            username="wang.fang",
+            password=PASSWORD,
+            role="community_worker",
+            community_id=order.community_id,
+        )
+        stock = max(
+            inventory.list_balances(session, depot_ids=[depot_id]), key=lambda b: b.quantity
+        )
+        item_id, held = stock.item_id, stock.quantity
+    assert held >= 3
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    _sign_in(page, base, "wang.fang")
+    assert page.url.endswith("/web/depot")
+    assert _axe(page) == []
+    # hand out three tents to elderly residents (发放登记)
+    page.goto(f"{base}/web/depot/{depot_id}/move?kind=receipt")
+    page.click("a[href='?kind=distribution']")
+    page.wait_for_url(re.compile(r".*kind=distribution"))
+    page.select_option("#f-item_id", str(item_id))
+    page.fill("#f-quantity", "3")
+    page.select_option("#f-served_group", "elderly")
+    page.click("button.primary")  # no persons given: refused on the page
+    assert page.locator("#e-persons").count() == 1
+    page.screenshot(path=str(tmp_path / "hand-out.png"), full_page=True)
+    assert _axe(page) == []
+    page.fill("#f-persons", "3")
+    page.fill("#f-households", "2")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r".*done=distribution"))
+    assert "已保存：发放登记" in page.content()
+    # confirm the supplier's delivery, 10 units rejected on quality
+    page.goto(f"{base}/web/deliveries")
+    assert "供应商送货" in page.content()
+    assert _axe(page) == []
+    page.click(f"a[href='/web/deliveries/{order.id}']")
+    page.wait_for_url(f"{base}/web/deliveries/{order.id}")
+    page.fill("#f-accepted_quantity", str(order.quantity - 10))
+    page.fill("#f-rejected_quantity", "10")
+    page.fill("#f-lot_number", "AG-E2E")
+    page.fill("#f-expiry_date", "2031-05-01")
+    page.screenshot(path=str(tmp_path / "delivery.png"), full_page=True)
+    assert _axe(page) == []
+    page.click("button.primary")
+    page.wait_for_url(f"{base}/web/deliveries?done={order.id}")
+    assert page.locator("[role=status]").count() == 1
+    with Session(engine) as session:
+        [given] = inventory.list_distributions(session, depot_ids=[depot_id])
+        assert given.item_id == item_id
+        issued = inventory.list_movements(session, action_id=given.action_id)
+        assert [(m.kind, m.depot_id, m.quantity) for m in issued] == [("issue", depot_id, -3)]
+        accepted = inventory.list_balances(session, depot_ids=[depot_id], item_id=order.item_id)
+        assert {b.lot_number: b.quantity for b in accepted}["AG-E2E"] == order.quantity - 10
+        assert (given.served_group, given.persons, given.households) == ("elderly", 3, 2)
+        done = dispatch.get_order(session, order.id)
+        assert (done.status, done.accepted_quantity, done.rejected_quantity) == (
+            "delivered",
+            order.quantity - 10,
+            10,
+        )
+        assert done.confirmed_by == "wang.fang"
     context.close()
