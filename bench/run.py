@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("inventory", "ledger", "forecast", "allocate", "vrp")
+BENCHMARKS = ("inventory", "ledger", "forecast", "allocate", "vrp", "reach")
 
 
 def main(argv: list[str]) -> int:

@@ -346,6 +346,18 @@ ZH: Final[dict[str, str]] = {
     # distribution points, supplier deliveries, waves and the balance
     "community_worker": "社区工作人员",
     "Hand out": "发放登记",
+    "Where each community receives": "各社区收货点",
+    "The distribution point is registered.": "发放点已登记。",
+    "no depot yet: a distribution point is made when a plan sends it supplies": "尚无仓库：计划向其调配物资时将自动设立发放点",  # noqa: E501
+    "Register a distribution point": "登记发放点",
+    "Choose a community": "选择社区",
+    "Choose a community.": "请选择社区。",
+    "Code": "编码",
+    "Name (Chinese)": "名称（中文）",
+    "Name (English)": "名称（英文）",
+    "Person in charge": "负责人",
+    "Their phone": "负责人电话",
+    "Register": "登记",
     "Saved: distribution": "已保存：发放登记",
     "Record what was handed out to residents: it leaves this depot's stock. Count the people served; names are not recorded.": "登记发放给居民的物资：将从本点库存中扣减。只记录人数，不记录姓名。",  # noqa: E501
     "Group served": "发放对象",

@@ -18,11 +18,12 @@ from api.routers.ledger import LedgerSignerDep
 from api.security import scope
 from api.security.service import Principal
 from api.web import auth, district_map, once
-from api.web.forms import FormFields, attempt
+from api.web.forms import FormFields, Outcome, attempt, parse
 from api.web.render import render
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput
 from core.settings import Settings
+from inventory import schemas
 from inventory import service as inventory
 from optimizer.alerts import service as alerts
 from optimizer.alerts.texts import KIND_LABELS
@@ -141,8 +142,66 @@ def district_page(
         **_forecast(session, district_id),
         "once_field": once.FIELD,
         "new_once_key": once.new_key,
+        **_points_context(session, district_id),
+        "errors": {},
+        "values": {},
+        "message": None,
     }
     return render(request, "district.html", context, who=who)
+
+
+def _points_context(session: Session, district_id: int) -> dict[str, Any]:
+    """Each community with its receiving depots (community depot, distribution points)."""
+    receiving = inventory.list_points(session, district_id)
+    return {
+        "receiving": [
+            {"community": c, "depots": [d for d in receiving if d.community_id == c.id]}
+            for c in inventory.list_communities(session, district_id)
+        ]
+    }
+
+
+@router.post("/points", response_class=HTMLResponse)
+def register_point(
+    request: Request,
+    session: SessionDep,
+    who: auth.PlansPage,
+    _csrf: auth.Csrf,
+    form: FormFields,
+) -> Response:
+    """Register a distribution point for one of the district's communities, once per form
+    shown; a problem shows the form again with the reason next to its field."""
+    district_id = district_of(session, who)
+    text = form.get("community_id", "").strip()
+    community_id = int(text) if text.isdigit() else 0
+    outcome: Outcome[Any] = parse(schemas.PointCreate, form, ints=frozenset())
+    if community_id not in {c.id for c in inventory.list_communities(session, district_id)}:
+        outcome = Outcome(errors={"community_id": "Choose a community."}, status=422)
+    data = outcome.result
+    if data is not None:
+
+        def change() -> str:
+            inventory.create_point(session, community_id, data)
+            return "/web/district?done=point#points"
+
+        outcome = attempt(
+            session,
+            lambda: once.run(
+                session, actor=who.username, path=request.url.path, form=form, action=change
+            ),
+        )
+    if outcome.ok and outcome.result is not None:
+        return RedirectResponse(outcome.result, status_code=303)
+    context = {
+        "district": inventory.get_district(session, district_id),
+        **_points_context(session, district_id),
+        "errors": outcome.errors,
+        "message": outcome.message,
+        "values": form,
+        "once_field": once.FIELD,
+        "new_once_key": once.new_key,
+    }
+    return render(request, "points.html", context, who=who, status_code=outcome.status)
 
 
 @router.get("/map", response_class=HTMLResponse)

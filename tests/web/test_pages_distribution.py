@@ -117,3 +117,34 @@ def test_a_supplier_delivery_is_confirmed_on_the_page_once_and_refusals_are_show
     session.expire_all()
     assert dispatch.get_order(session, order.id or 0).accepted_quantity == order.quantity
     assert "已确认到货" in web.get(path).text
+
+
+def test_a_coordinator_registers_a_distribution_point_on_the_district_page(
+    web: TestClient, session: Session, d: Small, people: dict[str, str]
+) -> None:
+    sign_in(web, "coordinator")
+    page = web.get("/web/district")
+    assert page.status_code == 200
+    assert "登记发放点" in page.text
+    form = _form(web, "/web/district")
+    body = {
+        **form,
+        "community_id": str(d.community_ids[1]),
+        "code": "C1-SCHOOL",
+        "name_zh": "西岭小学",
+        "name_en": "Xiling school",
+        "contact_name": "李强",
+        "contact_phone": "+86 139 0000 2222",
+    }
+    bad = web.post("/web/district/points", data={**body, "contact_phone": "call me"})
+    assert bad.status_code == 422
+    assert not [x for x in inventory.list_points(session, d.district_id) if x.code == "C1-SCHOOL"]
+    done = web.post("/web/district/points", data=body)
+    assert done.status_code == 303, done.text
+    [point] = [x for x in inventory.list_points(session, d.district_id) if x.code == "C1-SCHOOL"]
+    assert (point.kind, point.community_id, point.contact_name) == (
+        "distribution_point",
+        d.community_ids[1],
+        "李强",
+    )
+    assert "西岭小学" in web.get("/web/district").text
