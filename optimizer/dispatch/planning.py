@@ -315,6 +315,21 @@ def _route_source(
                 "(the plan's deadline) and gets back within its shift"
             )
         left_out.append(LeftOut(source, piece.community_id, piece.cargo, str(u.reason), detail))
+    # A search that found no plan at all within its time limit reports no routes and no
+    # drops: its pieces are left out too, so that no unit goes unaccounted for.
+    placed = {v.stop for r in result.routes for v in r.visits} | {u.stop for u in result.unserved}
+    for n, piece in enumerate(pieces):
+        if n not in placed:
+            left_out.append(
+                LeftOut(
+                    source,
+                    piece.community_id,
+                    piece.cargo,
+                    str(DropReason.SEARCH_LIMIT),
+                    "the route search found no plan for this depot within its time limit; "
+                    "give routing more time or split the plan",
+                )
+            )
     return trips, left_out
 
 

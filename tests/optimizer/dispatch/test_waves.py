@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -156,8 +157,6 @@ def test_split_places_every_unit_and_rounds_the_urgent_waves_up(
 
 
 def test_a_load_of_an_unknown_wave_is_a_bug() -> None:
-    import pytest
-
     problem = DispatchProblem(
         loads=(replace(load(1, 10, 5), wave=9),),
         vehicles=(TRUCK,),
@@ -166,3 +165,37 @@ def test_a_load_of_an_unknown_wave_is_a_bug() -> None:
     )
     with pytest.raises(ValueError, match="unknown waves"):
         route_waves(problem, WAVES, time_limit_s=1.0)
+
+
+def test_a_search_that_finds_no_plan_leaves_every_piece_out_with_its_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from optimizer.dispatch import planning
+    from optimizer.routing.result import RoutingResult, RoutingStatus
+
+    def nothing(*args: object, **kwargs: object) -> RoutingResult:
+        return RoutingResult(
+            status=RoutingStatus.NO_SOLUTION,
+            routes=(),
+            unserved=(),
+            distance=0,
+            objective=0,
+            runtime_s=0.0,
+            workers=1,
+            best_worker=None,
+        )
+
+    monkeypatch.setattr(planning, "solve", nothing)
+    problem = DispatchProblem(
+        loads=(load(1, 10, 2500), load(2, 11, 300)),
+        vehicles=(TRUCK,),
+        depots=PLACES,
+        communities=COMMUNITIES,
+    )
+    routes = planning.route(problem, time_limit_s=1.0)
+    assert routes.trips == ()
+    left = Counter[int]()
+    for x in routes.left_out:
+        assert x.reason == "search_limit"
+        left.update({c.line_id: c.quantity for c in x.cargo})
+    assert left == {1: 2500, 2: 300}
