@@ -137,6 +137,9 @@ def district_page(
         "district": inventory.get_district(session, district_id),
         **_alerts_context(session, settings, district_id),
         "plan": plan,
+        "balance": dispatch.plan_balance(session, plan.id)
+        if plan and plan.status == "approved"
+        else None,
         "communities": {c.code: c for c in inventory.list_communities(session, district_id)},
         **_map_context(session, district_id, item_id),
         **_forecast(session, district_id),

@@ -148,3 +148,21 @@ def test_a_coordinator_registers_a_distribution_point_on_the_district_page(
         "李强",
     )
     assert "西岭小学" in web.get("/web/district").text
+
+
+def test_the_district_page_shows_the_balance_of_the_approved_plan(
+    web: TestClient, session: Session, settings: Settings
+) -> None:
+    d, orders = _with_orders(session, settings)
+    users.create_user(
+        session,
+        username="coord",
+        password=PASSWORD,
+        role="coordinator",
+        district_id=d.district_id,
+    )
+    sign_in(web, "coord")
+    page = web.get("/web/district").text
+    assert "每一件已分配的物资都有去向" in page
+    ordered = sum(o.quantity for o in orders)
+    assert f"协议供应商直送 {ordered:,}" in page
