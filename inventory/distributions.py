@@ -18,7 +18,7 @@ from core.errors import Conflict
 from inventory import registry, schemas
 from inventory.journal import Op
 from inventory.models import RECEIVING_KINDS, Depot, Distribution
-from inventory.movements import _lot_id, _meta
+from inventory.movements import lot_id_of, meta_of
 from inventory.stock import apply
 
 
@@ -32,9 +32,9 @@ def record(
             "are handed out only there."
         )
     item = registry.get_item(session, data.item_id)
-    lot_id = _lot_id(session, item, data.lot_number) if data.lot_number else None
+    lot_id = lot_id_of(session, item, data.lot_number) if data.lot_number else None
     op = Op("issue", depot.id or 0, item.id or 0, data.quantity, lot_id=lot_id, item_code=item.code)
-    meta = _meta(data, f"distribution to {data.persons} person(s), {data.served_group}")
+    meta = meta_of(data, f"distribution to {data.persons} person(s), {data.served_group}")
     movements = apply(session, [op], actor=actor, meta=[meta])
     row = Distribution(
         depot_id=depot.id or 0,

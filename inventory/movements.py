@@ -17,7 +17,7 @@ from inventory.stock import LotKey, OpMeta, apply, expired_receipts, resolve_lot
 from ledger.keys import LogSigner
 
 
-def _meta(data: schemas.MovementBase, reason: str | None = None) -> OpMeta:
+def meta_of(data: schemas.MovementBase, reason: str | None = None) -> OpMeta:
     if data.occurred_at is not None:
         if data.occurred_at.tzinfo is None:
             raise InvalidInput("occurred_at must carry a timezone (e.g. 2026-03-01T08:00:00Z).")
@@ -35,7 +35,7 @@ def _result(movements: Sequence[Movement]) -> schemas.ActionResult:
     )
 
 
-def _lot_id(session: Session, item: Item, lot_number: str) -> int:
+def lot_id_of(session: Session, item: Item, lot_number: str) -> int:
     ids, problems = resolve_lots(session, [LotKey(item.id or 0, lot_number)], create=False)
     if problems:
         raise InvalidInput(f"Lot {lot_number} of item {item.code} is not known.")
@@ -50,7 +50,7 @@ def _usable_depot(session: Session, depot_id: int) -> Depot:
 
 
 def receive(session: Session, data: schemas.ReceiptCreate, *, actor: str) -> schemas.ActionResult:
-    meta = _meta(data)
+    meta = meta_of(data)
     _usable_depot(session, data.depot_id)
     item = registry.get_item(session, data.item_id)
     if data.expiry_date is None and item.shelf_life_days is not None:
@@ -81,9 +81,9 @@ def receive(session: Session, data: schemas.ReceiptCreate, *, actor: str) -> sch
 def issue(session: Session, data: schemas.IssueCreate, *, actor: str) -> schemas.ActionResult:
     _usable_depot(session, data.depot_id)
     item = registry.get_item(session, data.item_id)
-    lot_id = _lot_id(session, item, data.lot_number) if data.lot_number else None
+    lot_id = lot_id_of(session, item, data.lot_number) if data.lot_number else None
     op = Op("issue", data.depot_id, data.item_id, data.quantity, lot_id=lot_id, item_code=item.code)
-    return _result(apply(session, [op], actor=actor, meta=[_meta(data)]))
+    return _result(apply(session, [op], actor=actor, meta=[meta_of(data)]))
 
 
 def transfer(session: Session, data: schemas.TransferCreate, *, actor: str) -> schemas.ActionResult:
@@ -92,7 +92,7 @@ def transfer(session: Session, data: schemas.TransferCreate, *, actor: str) -> s
     if source.district_id != destination.district_id:
         raise InvalidInput("Transfers stay within one district.")
     item = registry.get_item(session, data.item_id)
-    lot_id = _lot_id(session, item, data.lot_number) if data.lot_number else None
+    lot_id = lot_id_of(session, item, data.lot_number) if data.lot_number else None
     op = Op(
         "transfer",
         data.from_depot_id,
@@ -102,7 +102,7 @@ def transfer(session: Session, data: schemas.TransferCreate, *, actor: str) -> s
         to_depot_id=data.to_depot_id,
         item_code=item.code,
     )
-    return _result(apply(session, [op], actor=actor, meta=[_meta(data)]))
+    return _result(apply(session, [op], actor=actor, meta=[meta_of(data)]))
 
 
 def write_off(
@@ -111,12 +111,12 @@ def write_off(
     """Take a lost, damaged or expired lot off the books and sign it on the ledger."""
     depot = _usable_depot(session, data.depot_id)
     item = registry.get_item(session, data.item_id)
-    lot_id = _lot_id(session, item, data.lot_number)
+    lot_id = lot_id_of(session, item, data.lot_number)
     reason = data.write_off_reason + (f": {data.reason}" if data.reason else "")
     op = Op(
         "write_off", data.depot_id, data.item_id, data.quantity, lot_id=lot_id, item_code=item.code
     )
-    result = _result(apply(session, [op], actor=actor, meta=[_meta(data, reason)]))
+    result = _result(apply(session, [op], actor=actor, meta=[meta_of(data, reason)]))
     losses.written_off(
         session,
         signer,

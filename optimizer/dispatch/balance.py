@@ -200,20 +200,16 @@ def balance(session: Session, plan_id: int) -> Balance:
     received: dict[int, int] = defaultdict(int)
     left: dict[int, dict[str, int]] = defaultdict(dict)
     for r in approved:
-        manifest_lines = session.execute(
-            select(ManifestLine)
-            .join(Manifest, col(Manifest.id) == col(ManifestLine.manifest_id))
-            .where(col(Manifest.route_plan_id) == r.id)
+        manifests = list(
+            session.execute(select(Manifest).where(col(Manifest.route_plan_id) == r.id)).scalars()
+        )
+        shipped = session.execute(
+            select(ManifestLine).where(col(ManifestLine.manifest_id).in_([m.id for m in manifests]))
         ).scalars()
-        for m in manifest_lines:
+        for m in shipped:
             carried[m.plan_line_id] += m.quantity
             received[m.plan_line_id] += m.received_quantity or 0
-        sent = {
-            m.trip_id
-            for m in session.execute(
-                select(Manifest).where(col(Manifest.route_plan_id) == r.id)
-            ).scalars()
-        }
+        sent = {m.trip_id for m in manifests}
         for t in routes.trips(session, r.id or 0):
             if (t.id or 0) not in sent:
                 for stop in t.stops:
