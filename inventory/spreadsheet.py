@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import PurePath
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
 
@@ -129,7 +129,7 @@ def read_table(data: bytes, filename: str, *, max_rows: int) -> Table:
     frame = frame.fillna("")
     raw = frame.to_dict(orient="records")
     rows = [
-        {ours: str(record.get(theirs, "")).strip() for ours, theirs in columns.items()}
+        {ours: read_cell(str(record.get(theirs, "")).strip()) for ours, theirs in columns.items()}
         for record in raw
     ]
     lines = list(range(first_line, first_line + len(rows)))
@@ -451,8 +451,40 @@ def write_table(
         frame = pd.concat([tags, frame.astype(object)], ignore_index=True)
     buffer = io.BytesIO()
     if fmt == "csv":
+        frame = frame.map(safe_cell)
         buffer.write(frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
     else:
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             frame.to_excel(writer, index=False, sheet_name="stock")
+            _text_not_formulas(writer.sheets["stock"])
     return buffer.getvalue()
+
+
+#: What makes a spreadsheet program read a cell as a formula (OWASP's CSV-injection rule).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A text cell for a CSV file: one that a spreadsheet program would run as a formula
+    (a lot number `=HYPERLINK(...)`) gets a leading `'`, which makes it plain text there.
+    Numbers are left alone: a negative quantity is not a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def read_cell(text: str) -> str:
+    """The value `safe_cell` wrote: the leading `'` it added is dropped on reading back."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def _text_not_formulas(sheet: Any) -> None:
+    """openpyxl stores a string beginning with `=` as a formula; store every such cell as
+    the text it is, marked as text (quote prefix) so that editing it keeps it text."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type = "s"
+                cell.quotePrefix = True

@@ -22,6 +22,7 @@ from sqlmodel import Session, col
 
 from core.errors import Conflict, FieldProblem, InvalidInput, NotFound, ProblemList
 from inventory import service as inventory
+from inventory.spreadsheet import read_cell, safe_cell
 from optimizer.dispatch.models import TravelMatrix, TravelMatrixPlace
 from optimizer.dispatch.schemas import TravelMatrixPublic
 from optimizer.dispatch.travel import Place, TravelTable
@@ -41,6 +42,7 @@ class _Names:
 
     def resolve(self, code: str) -> Place | None:
         """The place a CSV code names; None if it names none (or two)."""
+        code = read_cell(code)  # as `export_csv` wrote it
         if code not in self.ambiguous:
             if code in self.depots:
                 return Place("depot", self.depots[code])
@@ -237,7 +239,7 @@ def export_csv(session: Session, district_id: int) -> str:
             if i == j:
                 continue
             extra = [row.durations[i][j]] if row.durations is not None else []
-            writer.writerow([a, b, row.distances[i][j], *extra])
+            writer.writerow([safe_cell(a), safe_cell(b), row.distances[i][j], *extra])
     return out.getvalue()
 
 
