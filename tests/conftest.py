@@ -10,6 +10,11 @@
 PostgreSQL comes from `RELIEF_TEST_PG_URL` (default: the local server as user postgres).
 When it cannot be reached the PostgreSQL cases are skipped, except in CI (`CI=true`) or
 with `RELIEF_REQUIRE_PG=1`, where they fail.
+
+Hypothesis runs without deadlines: how long an example takes on a loaded machine says
+nothing about the code (and without a deadline its slow-generation health check allows
+30 s instead of 1 s). In CI it runs Hypothesis's "ci" profile: derandomised, no example
+database, and no slow-generation health check, which there measures the runner.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import hypothesis
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
@@ -37,6 +43,7 @@ from api.security.deps import current_principal
 from api.security.service import Principal
 from core.db import READ_ONLY, make_engine
 from core.settings import Settings
+from tests.ci import in_ci
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("RELIEF_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -49,8 +56,20 @@ BACKENDS = [
 ]
 
 
+hypothesis.settings.register_profile(
+    "default", hypothesis.settings.get_profile("default"), deadline=None
+)
+hypothesis.settings.register_profile(
+    "ci",
+    hypothesis.settings.get_profile("ci"),
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow],
+)
+hypothesis.settings.load_profile("ci" if in_ci() else "default")
+
+
 def _pg_required() -> bool:
-    return os.environ.get("CI", "").lower() == "true" or os.environ.get("RELIEF_REQUIRE_PG") == "1"
+    return in_ci() or os.environ.get("RELIEF_REQUIRE_PG") == "1"
 
 
 class PostgresServer:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,30 +12,31 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from core.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.waits import WAIT_S, wait_until
 
 
 @contextmanager
 def served(engine: Engine, settings: Settings) -> Iterator[str]:
-    port = free_port()
+    # The server gets the socket already bound: no other test can take the port between
+    # choosing it and listening on it.
+    listening = socket.socket()
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listening.bind(("127.0.0.1", 0))
+    port = int(listening.getsockname()[1])
     config = uvicorn.Config(
         create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+    with listening:
+        thread.start()
+        wait_until(lambda: server.started or not thread.is_alive(), "the test server to start")
+        if not server.started:
+            raise RuntimeError("the test server stopped while starting")
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=WAIT_S)
+    if thread.is_alive():  # only when the test itself passed, not to hide its failure
+        raise RuntimeError(f"the test server did not stop within {WAIT_S:g} s")

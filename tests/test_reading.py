@@ -13,6 +13,7 @@ from core.db import ReadOnlyViolation, reading
 from inventory import schemas
 from inventory import service as inventory
 from inventory.models import District
+from tests.waits import WAIT_S
 
 
 def test_a_read_only_unit_of_work_may_not_write(fresh_engine: Engine) -> None:
@@ -44,17 +45,17 @@ def test_a_reader_neither_waits_for_nor_blocks_a_writer(fresh_engine: Engine) ->
             )
             session.flush()
             writing.set()
-            release.wait(30)
+            release.wait(WAIT_S)
 
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        assert writing.wait(30)
+        assert writing.wait(WAIT_S)
         with Session(reading(fresh_engine)) as session, session.begin():
             codes = session.execute(select(District.code)).scalars().all()
         assert codes == ["D0"]  # the uncommitted district is not seen, and nothing waited
     finally:
         release.set()
-        thread.join(30)
+        thread.join(WAIT_S)
     with Session(reading(fresh_engine)) as session, session.begin():
         assert sorted(session.execute(select(District.code)).scalars()) == ["D0", "D1"]

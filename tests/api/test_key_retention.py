@@ -4,7 +4,6 @@ pruned: by the server at start and daily, and by `relief db prune-keys`."""
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ from core.clock import utcnow
 from core.db import get_engine, session_scope
 from core.errors import Conflict
 from core.settings import Settings, get_settings
+from tests.waits import wait_until
 
 runner = CliRunner()
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=utcnow().tzinfo)
@@ -118,10 +118,7 @@ def test_the_server_prunes_when_it_starts(fresh_engine: Engine, tmp_path: Path) 
         _age(fresh_engine, key, days)
     settings = _settings(tmp_path, alerts_refresh_interval_s=0)
     with TestClient(create_app(settings, fresh_engine)):
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and _keys(fresh_engine) != {"kept"}:
-            time.sleep(0.1)
-    assert _keys(fresh_engine) == {"kept"}
+        wait_until(lambda: _keys(fresh_engine) == {"kept"}, "the stale key pruned")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import rfc8785
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import InvalidInput
@@ -27,6 +27,9 @@ json_values = st.recursive(
 )
 
 
+# Drawing deep values of arbitrary text is slow by nature (the first draw in a process
+# also builds Hypothesis's Unicode tables), and slower still on a loaded machine.
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(json_values)
 def test_canonical_json_equals_the_rfc8785_reference(value: Any) -> None:
     try:

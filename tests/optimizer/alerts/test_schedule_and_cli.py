@@ -4,9 +4,10 @@ does the same from cron, and `relief alerts list` shows them."""
 from __future__ import annotations
 
 import shutil
-import time
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
+from api import schedule
 from api.alerts_schedule import scheduled
 from api.app import create_app
 from api.cli import app as cli
@@ -21,11 +23,47 @@ from core.db import get_engine, session_scope
 from core.settings import Settings, get_settings
 from optimizer.alerts.models import AlertRecord
 from tests.optimizer.alerts.helpers import Troubled, expected_keys, troubled_district
+from tests.waits import WAIT_S
 
 runner = CliRunner()
 
 
-def test_the_server_records_alerts_on_its_schedule(fresh_engine: Engine, tmp_path: Path) -> None:
+class Rounds:
+    """The server's refresh rounds (the real `refresh_all`), counted as they end, for a
+    test to wait on."""
+
+    def __init__(self, real: Callable[..., object]) -> None:
+        self.real = real
+        self.ended = 0
+        self.failures: list[BaseException] = []
+        self._ended = threading.Condition()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> object:
+        try:
+            return self.real(*args, **kwargs)
+        except BaseException as failure:
+            self.failures.append(failure)
+            raise
+        finally:
+            with self._ended:
+                self.ended += 1
+                self._ended.notify_all()
+
+    def wait_for(self, n: int) -> None:
+        with self._ended:
+            ended = self._ended.wait_for(lambda: self.ended >= n, timeout=WAIT_S)
+            assert ended, f"{self.ended} refresh round(s) ended, not {n}, in {WAIT_S:g} s"
+        assert not self.failures, self.failures
+
+
+def _records(engine: Engine) -> list[AlertRecord]:
+    with session_scope(engine) as session:
+        return list(session.execute(select(AlertRecord)).scalars())
+
+
+def test_the_server_records_alerts_on_its_schedule(
+    fresh_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with session_scope(fresh_engine) as session:
         keys = expected_keys(troubled_district(session, tmp_path / "documents"), session)
     settings = Settings(
@@ -35,21 +73,18 @@ def test_the_server_records_alerts_on_its_schedule(fresh_engine: Engine, tmp_pat
         alerts_refresh_interval_s=0.2,
     )
     assert scheduled(settings)
+    rounds = Rounds(schedule.refresh_all)
+    monkeypatch.setattr(schedule, "refresh_all", rounds)
     with TestClient(create_app(settings, fresh_engine)):
-        deadline = time.monotonic() + 30
-        found: set[str] = set()
-        while time.monotonic() < deadline and found != keys:
-            time.sleep(0.2)
-            with session_scope(fresh_engine) as session:
-                found = {r.key for r in session.execute(select(AlertRecord)).scalars()}
-        assert found == keys
-        with session_scope(fresh_engine) as session:
-            seen = {r.last_seen_at for r in session.execute(select(AlertRecord)).scalars()}
-        time.sleep(0.6)
-        with session_scope(fresh_engine) as session:
-            rows = session.execute(select(AlertRecord)).scalars().all()
-        assert len(rows) == len(keys)  # rounds after the first only move last_seen_at
-        assert {r.last_seen_at for r in rows} != seen
+        rounds.wait_for(1)
+        assert {r.key for r in _records(fresh_engine)} == keys
+        seen = {r.last_seen_at for r in _records(fresh_engine)}
+        # The next round to end may have stored before `seen` was read; the one after it
+        # starts once that one has ended, so after `seen` was read.
+        rounds.wait_for(rounds.ended + 2)
+        rows = _records(fresh_engine)
+    assert len(rows) == len(keys)  # rounds after the first only move last_seen_at
+    assert {r.last_seen_at for r in rows} != seen
 
 
 @pytest.mark.parametrize(

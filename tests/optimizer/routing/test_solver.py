@@ -272,8 +272,13 @@ def test_a_warm_started_search_never_ends_worse_than_its_start(
     stops = [Stop(f"s{i}", i, weight=weights[i - 1]) for i in range(1, len(xs))]
     vehicles = [Vehicle(f"t{k}", 0, 0, capacity, max_trips=2) for k in range(3)]
     p = problem_on_line(xs, stops, vehicles)
-    first = solve(p, seed=seed, time_limit_s=0.1, portfolio=[SearchStrategy("SAVINGS", "GREEDY")])
-    again = _run(_job(p, first.routes, limit=0.2))
+    first = solve(p, seed=seed, time_limit_s=1.0, portfolio=[SearchStrategy("SAVINGS", "GREEDY")])
+    again = _run(_job(p, first.routes, limit=1.0))
+    if again.status is RoutingStatus.NO_SOLUTION:
+        # On a machine loaded enough, the limit can run out before the warm start's first
+        # plan is built; the search says so, and a region search keeps its start then.
+        assert again.runtime_s >= 0.5
+        return
     assert again.objective <= first.objective
     assert_feasible(p, again)
 
