@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import problems, schedule
-from api.middleware import DEFAULT_LIMIT, InFlightLimit
+from api.headers import SecurityHeaders
+from api.middleware import DEFAULT_LIMIT, InFlightLimit, RefuseControlCharacters
 from api.routers import health
 from api.security.deps import require
 from api.security.secrets import load_or_create_secret
@@ -32,6 +34,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     problems.install(app)
     app.add_middleware(InFlightLimit, limit=DEFAULT_LIMIT)
+    app.add_middleware(RefuseControlCharacters)
+    app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxies:  # outermost: every layer sees the client the proxy names
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(health.router)
     for router, permission in _domain_routers():
         dependencies = [Depends(require(permission))] if permission else []
@@ -43,6 +49,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 def _domain_routers() -> list[tuple[APIRouter, str | None]]:
     """Each router with the permission all its routes need (None: the routes say it)."""
     from api.routers import (
+        access_log,
         alerts,
         auth,
         dispatch,
@@ -55,6 +62,7 @@ def _domain_routers() -> list[tuple[APIRouter, str | None]]:
     )
 
     return [
+        (access_log.router, None),
         (alerts.router, None),
         (auth.router, None),
         (dispatch.router, None),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from api.commands import access_log as access_log_commands
 from api.commands import alerts as alerts_commands
 from api.commands import allocate as allocate_commands
 from api.commands import db as db_commands
@@ -35,9 +36,11 @@ app.command("demo")(demo_commands.demo)
 app.command("allocate")(allocate_commands.allocate)
 app.command("forecast")(forecast_commands.forecast)
 app.add_typer(forecast_commands.plan_app, name="plan")
+app.command("access-log")(access_log_commands.access_log)
 
 # Commands that read or write the database refuse to run on an older schema.
 NEEDS_CURRENT_SCHEMA = {
+    "access-log",
     "alerts",
     "stock",
     "dispatch",
@@ -82,7 +85,11 @@ def serve(
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs)."""
+    import math
+
     import uvicorn
+
+    from core.settings import get_settings
 
     uvicorn.run(
         "api.app:create_app",
@@ -91,6 +98,8 @@ def serve(
         port=port,
         workers=workers,
         reload=reload,
+        proxy_headers=False,  # the app believes only RELIEF_TRUSTED_PROXIES (api.app)
+        timeout_graceful_shutdown=math.ceil(get_settings().shutdown_grace_s),
     )
 
 

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.headers import security_headers
 from core.errors import DomainError, NotAuthenticated
 
 log = logging.getLogger("relief.api")
@@ -94,13 +95,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(
+        response = problem(
             500,
             "Internal server error",
             "An unexpected error happened; it has been logged.",
             type_slug="internal",
             instance=request.url.path,
         )
+        # This answer is sent from outside every middleware, so it takes its headers here.
+        response.headers.update(security_headers(request.scope, PROBLEM_JSON))
+        return response
 
 
 def _title(status: int) -> str:

@@ -4,7 +4,8 @@
 - pruning Idempotency-Key and page-form key records older than
   `idempotency_retention_days`, at start and then daily.
 
-Neither runs in the test environment, and each is off at 0. Both are safe when several
+At shutdown the solvers' worker processes are ended (`core.pools`). Neither task runs in
+the test environment, and each is off at 0. Both are safe when several
 server processes run them at once: they only repeat each other's work.
 """
 
@@ -20,7 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.alerts_schedule import refresh_all, scheduled
-from core import idempotency
+from core import idempotency, pools
 from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings
@@ -83,6 +84,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        # A solve still running now (past the shutdown grace) is abandoned: its worker
+        # processes are ended, and the request's thread gives up at once.
+        pools.terminate_all()
         for task in tasks:
             task.cancel()
             with suppress(asyncio.CancelledError):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "development"}
 
@@ -28,6 +29,10 @@ class Settings(BaseSettings):
     # Tokens (issue: users, roles and scopes). Generated into data_dir for development.
     token_secret: SecretStr | None = None
     token_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed: sign-in throttling keys on the client address they
+    # give. Empty: the socket's address is the client, and those headers are ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Ledger: the log's name (C2SP origin line) and its signing key file.
     ledger_origin: str = "relief-reserve.example/district-log"
@@ -35,6 +40,11 @@ class Settings(BaseSettings):
 
     # Optimiser limits.
     routing_time_limit_s: float = Field(default=10.0, gt=0, le=3600)
+    # Worker processes per routing search (1: in the request's thread); at most one a core.
+    routing_workers: int = Field(default=1, ge=1, le=64)
+    # On SIGTERM, requests in flight get this long to finish; then they are cancelled and
+    # the solvers' worker processes ended, so the server always stops.
+    shutdown_grace_s: float = Field(default=30.0, ge=0, le=3600)
     allocation_time_limit_s: float = Field(default=60.0, gt=0, le=3600)
     forecast_time_limit_s: float = Field(default=120.0, gt=0, le=3600)
     # An OSRM server (e.g. http://osrm:5000) for road distances and times when a district
@@ -59,6 +69,19 @@ class Settings(BaseSettings):
     alerts_document_expiry_days: int = Field(default=30, ge=0, le=3650)
     alerts_spot_check_days: int = Field(default=90, ge=1, le=3650)
     alerts_dispatch_grace_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for part in value:
+                try:
+                    ipaddress.ip_network(str(part), strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"{part!r} is not an IP address or network") from exc
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

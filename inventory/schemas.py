@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from core.inputs import Id, Strict
 from inventory.rules import MAX_QUANTITY
 
 Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY)]
@@ -45,10 +46,6 @@ Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 People = Annotated[int, Field(strict=True, ge=0, le=100_000_000)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class Public(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -70,7 +67,7 @@ class DistrictPublic(Public):
 
 
 class CommunityCreate(Strict):
-    district_id: int
+    district_id: Id
     code: Code
     name_zh: Name
     name_en: Name
@@ -95,6 +92,12 @@ class CommunityCreate(Strict):
         return self
 
 
+GROUPS_SHOWN_TO = (
+    "Null unless the caller's work needs the community's vulnerable groups: its district's "
+    "coordinators, its community workers and administrators (each read is logged)."
+)
+
+
 class CommunityPublic(Public):
     id: int
     district_id: int
@@ -102,17 +105,17 @@ class CommunityPublic(Public):
     name_zh: str
     name_en: str
     population: int
-    elderly_65_plus: int
-    children_under_5: int
-    people_with_disabilities: int
-    chronically_ill: int
+    elderly_65_plus: int | None = Field(description=GROUPS_SHOWN_TO)
+    children_under_5: int | None = Field(description=GROUPS_SHOWN_TO)
+    people_with_disabilities: int | None = Field(description=GROUPS_SHOWN_TO)
+    chronically_ill: int | None = Field(description=GROUPS_SHOWN_TO)
     latitude: float
     longitude: float
 
 
 class DepotCreate(Strict):
-    district_id: int
-    community_id: int | None = None
+    district_id: Id
+    community_id: Id | None = None
     code: Code
     name_zh: Name
     name_en: Name
@@ -181,7 +184,7 @@ class ItemPublic(Public):
 
 
 class ReorderLevelSet(Strict):
-    item_id: int
+    item_id: Id
     reorder_level: NonNegative
     safety_floor: NonNegative = 0
 
@@ -217,8 +220,8 @@ class MovementBase(Strict):
 
 
 class ReceiptCreate(MovementBase):
-    depot_id: int
-    item_id: int
+    depot_id: Id
+    item_id: Id
     lot_number: LotNumber
     expiry_date: date | None = None
     reserve_type: ReserveType = "government"
@@ -226,8 +229,8 @@ class ReceiptCreate(MovementBase):
 
 
 class IssueCreate(MovementBase):
-    depot_id: int
-    item_id: int
+    depot_id: Id
+    item_id: Id
     quantity: Quantity
     lot_number: LotNumber | None = Field(
         default=None, description="Take from this lot; otherwise first-expired-first-out."
@@ -235,9 +238,9 @@ class IssueCreate(MovementBase):
 
 
 class TransferCreate(MovementBase):
-    from_depot_id: int
-    to_depot_id: int
-    item_id: int
+    from_depot_id: Id
+    to_depot_id: Id
+    item_id: Id
     quantity: Quantity
     lot_number: LotNumber | None = None
 
@@ -249,8 +252,8 @@ class TransferCreate(MovementBase):
 
 
 class WriteOffCreate(MovementBase):
-    depot_id: int
-    item_id: int
+    depot_id: Id
+    item_id: Id
     lot_number: LotNumber
     quantity: Quantity
     write_off_reason: WriteOffReason
@@ -259,8 +262,8 @@ class WriteOffCreate(MovementBase):
 class DistributionCreate(MovementBase):
     """Supplies handed out at a receiving depot (发放登记); residents are counted, not named."""
 
-    depot_id: int
-    item_id: int
+    depot_id: Id
+    item_id: Id
     quantity: Quantity
     served_group: ServedGroup = "general"
     households: NonNegative = 0
@@ -330,12 +333,12 @@ class BalancePublic(BaseModel):
 
 
 class CountCreate(Strict):
-    depot_id: int
+    depot_id: Id
     note: Text | None = None
 
 
 class CountLineEntry(Strict):
-    item_id: int
+    item_id: Id
     lot_number: LotNumber
     counted: NonNegative
     expiry_date: date | None = Field(

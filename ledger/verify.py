@@ -18,8 +18,6 @@ import base64
 import binascii
 import hashlib
 import json
-import multiprocessing
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +25,7 @@ from typing import Any
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
+from core import pools
 from core.errors import InvalidInput
 from ledger import merkle
 from ledger.canonical import canonical_json
@@ -41,6 +40,8 @@ from ledger.note import (
     parse,
     parse_checkpoint,
 )
+
+pools.preload(__name__)  # chunks are checked in worker processes
 
 BODY_KEYS = {"seq", "time", "kind", "actor", "payload", "prev"}
 _ROTATION_MARK = b'"kind":"' + KEY_ROTATED.encode() + b'"'
@@ -225,8 +226,7 @@ def _run_chunks(reader: _Reader, workers: int, chunk_size: int) -> Iterator[_Chu
         for args in reader.chunks(chunk_size):
             yield _check_chunk(*args)
         return
-    ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ctx.Pool(workers) as pool:
+    with pools.process_pool(workers) as pool:
         # imap keeps results in order; chunks are produced as the file is read.
         yield from pool.imap(_check_chunk_args, reader.chunks(chunk_size), chunksize=1)
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from core.errors import FieldProblem, InvalidInput
+from core.inputs import without_control_characters
 from suppliers import schemas
 from suppliers.models import SupplierDocument
 from suppliers.registry import get_supplier
@@ -75,7 +76,7 @@ def upload(
     document = SupplierDocument(
         supplier_id=supplier_id,
         sha256=digest,
-        filename=(Path(filename).name or "document")[:MAX_FILENAME],
+        filename=(without_control_characters(Path(filename).name) or "document")[:MAX_FILENAME],
         size_bytes=len(content),
         uploaded_by=actor,
         **meta.model_dump(),

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from core.inputs import Id, Strict
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -29,10 +31,6 @@ DocumentKind = Literal[
     "test_report",
     "other_certificate",
 ]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Public(BaseModel):
@@ -68,7 +66,7 @@ class SupplierCreate(Strict):
 
 
 class OfferSet(Strict):
-    item_id: int
+    item_id: Id
     daily_capacity: Count
     lead_time_h: Hours
     unit_price_minor: Money
@@ -81,15 +79,22 @@ class OfferPublic(Public):
     unit_price_minor: int
 
 
+CONTACT_SHOWN_TO = (
+    "Null unless the caller's work needs the supplier's contact person: procurement, "
+    "administrators, and coordinators of a district the supplier holds an agreement reserve "
+    "for (each read is logged)."
+)
+
+
 class SupplierPublic(BaseModel):
     id: int
     legal_name: str
     registration_scheme: str
     registration_number: str
     is_producer: bool
-    contact_name: str
-    contact_phone: str
-    contact_email: str
+    contact_name: str | None = Field(description=CONTACT_SHOWN_TO)
+    contact_phone: str | None = Field(description=CONTACT_SHOWN_TO)
+    contact_email: str | None = Field(description=CONTACT_SHOWN_TO)
     address: str
     latitude: float
     longitude: float
@@ -135,7 +140,7 @@ class DocumentPublic(Public):
 class DecisionCreate(Strict):
     to_status: Status
     reason: Reason
-    document_ids: list[int] | None = Field(
+    document_ids: list[Id] | None = Field(
         default=None,
         description="The documents the decision relies on (default: all the supplier's "
         "documents valid today).",
@@ -158,7 +163,7 @@ class DecisionPublic(BaseModel):
 
 
 class DeliveryCreate(Strict):
-    item_id: int
+    item_id: Id
     quantity: Positive
     rejected_quantity: Count = 0
     unit_price_minor: Money
@@ -194,9 +199,9 @@ class GradePublic(BaseModel):
 
 class ContractCreate(Strict):
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    supplier_id: int
-    district_id: int
-    item_id: int
+    supplier_id: Id
+    district_id: Id
+    item_id: Id
     reserved_quantity: Count
     surge_per_day: Count
     activation_lead_time_h: Hours

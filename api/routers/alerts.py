@@ -18,6 +18,7 @@ from api.security import scope
 from api.security.deps import PlanWriter, Reader
 from api.writes import KeyDep
 from core.clock import utcnow
+from core.inputs import Id
 from optimizer.alerts import schemas, service
 from optimizer.alerts.models import AlertRecord
 
@@ -26,7 +27,7 @@ router = APIRouter(tags=["alerts"])
 
 @router.get("/districts/{district_id}/alerts", response_model=list[schemas.AlertPublic])
 def list_alerts(
-    district_id: int, session: SessionDep, settings: SettingsDep, who: Reader
+    district_id: Id, session: SessionDep, settings: SettingsDep, who: Reader
 ) -> list[schemas.AlertPublic]:
     """The district's alerts as things stand, most severe first, with since when each has
     been recorded (null: not recorded by a refresh yet)."""
@@ -39,7 +40,7 @@ def list_alerts(
     "/districts/{district_id}/alerts/history", response_model=list[schemas.AlertRecordPublic]
 )
 def alert_history(
-    district_id: int,
+    district_id: Id,
     session: SessionDep,
     who: Reader,
     limit: Annotated[int, Query(ge=1, le=service.MAX_HISTORY)] = 100,
@@ -51,7 +52,7 @@ def alert_history(
 
 @router.post("/districts/{district_id}/alerts/refresh", response_model=schemas.RefreshPublic)
 def refresh_alerts(
-    district_id: int,
+    district_id: Id,
     session: SessionDep,
     settings: SettingsDep,
     who: PlanWriter,
@@ -72,7 +73,7 @@ def refresh_alerts(
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=schemas.AlertRecordPublic)
 def acknowledge(
-    alert_id: int,
+    alert_id: Id,
     session: SessionDep,
     who: PlanWriter,
     key: KeyDep,

@@ -19,6 +19,7 @@ from api.security.models import ApiToken
 from api.security.secrets import issue_access_token
 from api.writes import IdempotencyKey, KeyDep, payload_of
 from core.errors import NotAuthenticated, NotPermitted
+from core.inputs import Id, Strict
 
 router = APIRouter(tags=["auth"])
 
@@ -38,16 +39,14 @@ class Me(BaseModel):
     via: str
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserCreate(Strict):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)
     role: str
     full_name: str = Field(default="", max_length=200)
-    district_id: int | None = None
-    depot_ids: list[int] = Field(default_factory=list, max_length=1000)
-    community_id: int | None = None
+    district_id: Id | None = None
+    depot_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    community_id: Id | None = None
 
 
 class UserPublic(BaseModel):
@@ -62,9 +61,7 @@ class UserPublic(BaseModel):
     created_at: datetime
 
 
-class ApiTokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApiTokenCreate(Strict):
     name: str = Field(min_length=1, max_length=120)
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
@@ -168,7 +165,7 @@ def list_api_tokens(session: SessionDep, who: TokenOwner) -> Sequence[ApiToken]:
 
 @router.delete("/auth/api-tokens/{token_id}", response_model=ApiTokenPublic)
 def revoke_api_token(
-    token_id: int,
+    token_id: Id,
     session: SessionDep,
     who: TokenOwner,
     key: IdempotencyKey = None,

@@ -25,6 +25,7 @@ from api.security.deps import PlanWriter, Reader, StockWriter
 from api.writes import IdempotencyKey, KeyDep, WriteOnce, payload_of
 from core.clock import utcnow
 from core.errors import InvalidInput
+from core.inputs import Id
 from inventory import service as inventory
 from optimizer.dispatch import schemas, service
 from optimizer.dispatch.models import Vehicle
@@ -52,7 +53,7 @@ OsrmDep = Annotated[OsrmFetch | None, Depends(get_osrm)]
     "/districts/{district_id}/vehicles", response_model=schemas.VehiclePublic, status_code=201
 )
 def create_vehicle(
-    district_id: int,
+    district_id: Id,
     data: schemas.VehicleCreate,
     session: SessionDep,
     who: PlanWriter,
@@ -72,14 +73,14 @@ def create_vehicle(
 
 
 @router.get("/districts/{district_id}/vehicles", response_model=list[schemas.VehiclePublic])
-def list_vehicles(district_id: int, session: SessionDep, who: Reader) -> Sequence[Vehicle]:
+def list_vehicles(district_id: Id, session: SessionDep, who: Reader) -> Sequence[Vehicle]:
     inventory.get_district(session, district_id)
     return service.list_vehicles(session, district_id)
 
 
 @router.patch("/vehicles/{vehicle_id}", response_model=schemas.VehiclePublic)
 def update_vehicle(
-    vehicle_id: int,
+    vehicle_id: Id,
     data: schemas.VehicleUpdate,
     session: SessionDep,
     who: PlanWriter,
@@ -152,7 +153,7 @@ async def _csv_body(request: Request, limit: int) -> bytes:
     openapi_extra=TRAVEL_CSV_BODY,
 )
 async def put_travel_matrix(
-    district_id: int,
+    district_id: Id,
     session: SessionDep,
     settings: SettingsDep,
     request: Request,
@@ -186,7 +187,7 @@ async def put_travel_matrix(
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "The travel table as CSV."}},
 )
-def get_travel_matrix(district_id: int, session: SessionDep, who: Reader) -> Response:
+def get_travel_matrix(district_id: Id, session: SessionDep, who: Reader) -> Response:
     """The district's travel table as CSV, in the form the upload takes."""
     text = service.export_travel_matrix(session, district_id)
     return Response(
@@ -198,7 +199,7 @@ def get_travel_matrix(district_id: int, session: SessionDep, who: Reader) -> Res
 
 @router.delete("/districts/{district_id}/travel-matrix", response_model=schemas.TravelMatrixPublic)
 def delete_travel_matrix(
-    district_id: int,
+    district_id: Id,
     session: SessionDep,
     who: PlanWriter,
     key: KeyDep,
@@ -222,7 +223,7 @@ def delete_travel_matrix(
 @router.post("/plans/{plan_id}/routes", response_model=schemas.RoutePlanPublic, status_code=201)
 @reads_only
 def create_routes(
-    plan_id: int,
+    plan_id: Id,
     data: schemas.RoutesCreate,
     session: SessionDep,
     units: UnitsDep,
@@ -247,6 +248,7 @@ def create_routes(
         actor=who.username,
         now=utcnow(),
         time_limit_s=settings.routing_time_limit_s,
+        workers=settings.routing_workers,
         osrm=osrm,
         answer=service.routes_public,
         once=WriteOnce(request, key, who.username, payload_of(data)),
@@ -254,19 +256,19 @@ def create_routes(
 
 
 @router.get("/plans/{plan_id}/routes", response_model=list[schemas.RoutePlanPublic])
-def list_routes(plan_id: int, session: SessionDep, who: Reader) -> list[schemas.RoutePlanPublic]:
+def list_routes(plan_id: Id, session: SessionDep, who: Reader) -> list[schemas.RoutePlanPublic]:
     plans.get_plan(session, plan_id)
     return [service.routes_public(session, r) for r in service.list_routes(session, plan_id)]
 
 
 @router.get("/routes/{route_plan_id}", response_model=schemas.RoutePlanPublic)
-def get_routes(route_plan_id: int, session: SessionDep, who: Reader) -> schemas.RoutePlanPublic:
+def get_routes(route_plan_id: Id, session: SessionDep, who: Reader) -> schemas.RoutePlanPublic:
     return service.routes_public(session, service.get_routes(session, route_plan_id))
 
 
 @router.post("/routes/{route_plan_id}/approve", response_model=list[schemas.ManifestPublic])
 def approve_routes(
-    route_plan_id: int,
+    route_plan_id: Id,
     session: SessionDep,
     signer: LedgerSignerDep,
     who: PlanWriter,
@@ -290,7 +292,7 @@ def approve_routes(
     "/routes/{route_plan_id}/waves/{wave}/dispatch", response_model=list[schemas.ManifestPublic]
 )
 def dispatch_wave(
-    route_plan_id: int,
+    route_plan_id: Id,
     wave: Annotated[int, Path(ge=1, le=1000)],
     session: SessionDep,
     signer: LedgerSignerDep,
@@ -311,7 +313,7 @@ def dispatch_wave(
 
 
 @router.get("/plans/{plan_id}/balance", response_model=schemas.PlanBalancePublic)
-def plan_balance(plan_id: int, session: SessionDep, who: Reader) -> schemas.PlanBalancePublic:
+def plan_balance(plan_id: Id, session: SessionDep, who: Reader) -> schemas.PlanBalancePublic:
     """Every allocated unit accounted for: dispatched, scheduled in a later wave, called on
     from a supplier, already at its destination, left out (by reason) or not yet routed."""
     return service.plan_balance(session, plan_id)
@@ -319,7 +321,7 @@ def plan_balance(plan_id: int, session: SessionDep, who: Reader) -> schemas.Plan
 
 @router.get("/routes/{route_plan_id}/manifests", response_model=list[schemas.ManifestPublic])
 def list_manifests(
-    route_plan_id: int, session: SessionDep, who: Reader
+    route_plan_id: Id, session: SessionDep, who: Reader
 ) -> list[schemas.ManifestPublic]:
     service.get_routes(session, route_plan_id)
     return [
@@ -328,12 +330,12 @@ def list_manifests(
 
 
 @router.get("/manifests/{manifest_id}", response_model=schemas.ManifestPublic)
-def get_manifest(manifest_id: int, session: SessionDep, who: Reader) -> schemas.ManifestPublic:
+def get_manifest(manifest_id: Id, session: SessionDep, who: Reader) -> schemas.ManifestPublic:
     return service.manifest_public(session, service.get_manifest(session, manifest_id))
 
 
 @router.get("/manifests/{manifest_id}/document", response_model=dict[str, Any])
-def manifest_document(manifest_id: int, session: SessionDep, who: Reader) -> dict[str, object]:
+def manifest_document(manifest_id: Id, session: SessionDep, who: Reader) -> dict[str, object]:
     """The manifest's canonical document and its SHA-256, as `dispatch.sent` signed it."""
     return service.manifest_document(session, manifest_id)
 
@@ -343,7 +345,7 @@ def manifest_document(manifest_id: int, session: SessionDep, who: Reader) -> dic
 
 @router.post("/manifests/{manifest_id}/receipts", response_model=schemas.ManifestPublic)
 def receive(
-    manifest_id: int,
+    manifest_id: Id,
     data: schemas.ReceiptCreate,
     session: SessionDep,
     signer: LedgerSignerDep,
@@ -366,7 +368,7 @@ def receive(
 
 @router.get("/districts/{district_id}/dispatch-alerts", response_model=list[schemas.AlertPublic])
 def dispatch_alerts(
-    district_id: int,
+    district_id: Id,
     session: SessionDep,
     who: Reader,
     grace_minutes: Annotated[int, Query(ge=0, le=7 * 24 * 60)] = service.DEFAULT_GRACE_MINUTES,
@@ -384,7 +386,7 @@ def dispatch_alerts(
 
 @router.get("/trips/{trip_id}/sheet.html", response_class=HTMLResponse)
 def route_sheet(
-    trip_id: int,
+    trip_id: Id,
     session: SessionDep,
     who: Reader,
     lang: Literal["zh", "en"] = "zh",
@@ -397,6 +399,6 @@ def route_sheet(
 
 
 @router.get("/trips/{trip_id}/map.svg", response_class=Response)
-def route_map(trip_id: int, session: SessionDep, who: Reader) -> Response:
+def route_map(trip_id: Id, session: SessionDep, who: Reader) -> Response:
     """The trip drawn from its coordinates, as SVG."""
     return Response(service.map_svg(session, trip_id), media_type="image/svg+xml")

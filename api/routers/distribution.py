@@ -12,6 +12,7 @@ from api.deps import SessionDep
 from api.security import scope
 from api.security.deps import Reader, RegistryWriter, StockWriter
 from api.writes import KeyDep, payload_of
+from core.inputs import Id
 from inventory import schemas, service
 from inventory.models import Depot
 
@@ -26,7 +27,7 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
     status_code=201,
 )
 def create_point(
-    community_id: int,
+    community_id: Id,
     data: schemas.PointCreate,
     session: SessionDep,
     who: RegistryWriter,
@@ -45,7 +46,7 @@ def create_point(
 
 
 @router.get("/districts/{district_id}/receiving-depots", response_model=list[schemas.DepotPublic])
-def receiving_depots(district_id: int, session: SessionDep, who: Reader) -> Sequence[Depot]:
+def receiving_depots(district_id: Id, session: SessionDep, who: Reader) -> Sequence[Depot]:
     """Where each community receives: community depots and distribution points."""
     service.get_district(session, district_id)
     return service.list_points(session, district_id)
@@ -70,7 +71,7 @@ def record_distribution(
 
 @router.get("/distributions", response_model=list[schemas.DistributionPublic])
 def list_distributions(
-    session: SessionDep, who: Reader, depot_id: int, limit: Limit = 200
+    session: SessionDep, who: Reader, depot_id: Id, limit: Limit = 200
 ) -> list[schemas.DistributionPublic]:
     """A receiving depot's distributions, newest first (a community worker: their own)."""
     scope.check_depot_read(session, who, depot_id)

@@ -10,11 +10,12 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
-from api.security import scope
+from api.security import personal, scope
 from api.security.deps import DistrictCreator, Reader, RegistryWriter, StockWriter
 from api.writes import KeyDep, payload_of, read_upload
+from core.inputs import ID_MAX, Id
 from inventory import schemas, service
-from inventory.models import Community, Depot, District, Item, Movement
+from inventory.models import Depot, District, Item, Movement
 
 router = APIRouter(tags=["inventory"])
 
@@ -52,23 +53,27 @@ def create_community(
     session: SessionDep,
     who: RegistryWriter,
     key: KeyDep,
+    log: personal.ServedLogDep,
 ) -> JSONResponse:
     scope.check_district(who, data.district_id)
     return key.run(
         session,
         who.username,
         payload=payload_of(data),
-        action=lambda: schemas.CommunityPublic.model_validate(
-            service.create_community(session, data)
-        ),
+        action=lambda: personal.communities_public(
+            session, who, [service.create_community(session, data)], log
+        )[0],
     )
 
 
 @router.get("/communities", response_model=list[schemas.CommunityPublic])
 def list_communities(
-    session: SessionDep, who: Reader, district_id: int | None = None
-) -> Sequence[Community]:
-    return service.list_communities(session, district_id)
+    session: SessionDep, who: Reader, log: personal.ServedLogDep, district_id: Id | None = None
+) -> list[schemas.CommunityPublic]:
+    """The communities; each one's vulnerable groups only for those whose work needs them."""
+    return personal.communities_public(
+        session, who, service.list_communities(session, district_id), log
+    )
 
 
 @router.post("/depots", response_model=schemas.DepotPublic, status_code=201)
@@ -88,20 +93,18 @@ def create_depot(
 
 
 @router.get("/depots", response_model=list[schemas.DepotPublic])
-def list_depots(
-    session: SessionDep, who: Reader, district_id: int | None = None
-) -> Sequence[Depot]:
+def list_depots(session: SessionDep, who: Reader, district_id: Id | None = None) -> Sequence[Depot]:
     return service.list_depots(session, district_id)
 
 
 @router.get("/depots/{depot_id}", response_model=schemas.DepotPublic)
-def get_depot(depot_id: int, session: SessionDep, who: Reader) -> Depot:
+def get_depot(depot_id: Id, session: SessionDep, who: Reader) -> Depot:
     return service.get_depot(session, depot_id)
 
 
 @router.put("/depots/{depot_id}/reorder-levels", response_model=list[schemas.ReorderLevelPublic])
 def set_reorder_levels(
-    depot_id: int,
+    depot_id: Id,
     levels: list[schemas.ReorderLevelSet],
     session: SessionDep,
     who: RegistryWriter,
@@ -143,7 +146,7 @@ def list_items(
 
 
 @router.get("/items/{item_id}", response_model=schemas.ItemPublic)
-def get_item(item_id: int, session: SessionDep, who: Reader) -> Item:
+def get_item(item_id: Id, session: SessionDep, who: Reader) -> Item:
     return service.get_item(session, item_id)
 
 
@@ -219,7 +222,7 @@ def write_off(
     "/movements/{movement_id}/reversal", response_model=schemas.ActionResult, status_code=201
 )
 def reverse(
-    movement_id: int,
+    movement_id: Id,
     data: schemas.ReversalCreate,
     session: SessionDep,
     who: StockWriter,
@@ -244,10 +247,10 @@ def reverse(
 def list_movements(
     session: SessionDep,
     who: Reader,
-    depot_id: int | None = None,
-    item_id: int | None = None,
+    depot_id: Id | None = None,
+    item_id: Id | None = None,
     action_id: str | None = None,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=ID_MAX)] = 0,
     limit: Limit = 100,
 ) -> Sequence[Movement]:
     return service.list_movements(
@@ -264,9 +267,9 @@ def list_movements(
 def list_stock(
     session: SessionDep,
     who: Reader,
-    depot_id: int | None = None,
-    item_id: int | None = None,
-    district_id: int | None = None,
+    depot_id: Id | None = None,
+    item_id: Id | None = None,
+    district_id: Id | None = None,
 ) -> list[schemas.BalancePublic]:
     return service.list_balances(
         session,
@@ -296,13 +299,13 @@ def start_count(
 
 
 @router.get("/counts/{count_id}", response_model=schemas.CountPublic)
-def view_count(count_id: int, session: SessionDep, who: Reader) -> schemas.CountPublic:
+def view_count(count_id: Id, session: SessionDep, who: Reader) -> schemas.CountPublic:
     return service.view_count(session, count_id)
 
 
 @router.put("/counts/{count_id}/lines", response_model=schemas.CountPublic)
 def enter_count_lines(
-    count_id: int,
+    count_id: Id,
     data: schemas.CountLinesEnter,
     session: SessionDep,
     who: StockWriter,
@@ -320,7 +323,7 @@ def enter_count_lines(
 
 @router.post("/counts/{count_id}/post", response_model=schemas.CountPublic)
 def post_count(
-    count_id: int,
+    count_id: Id,
     session: SessionDep,
     who: StockWriter,
     key: KeyDep,
@@ -338,7 +341,7 @@ def post_count(
 
 @router.post("/counts/{count_id}/cancel", response_model=schemas.CountPublic)
 def cancel_count(
-    count_id: int,
+    count_id: Id,
     session: SessionDep,
     who: StockWriter,
     key: KeyDep,
@@ -424,8 +427,8 @@ def export_stock(
     session: SessionDep,
     who: Reader,
     fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",
-    district_id: int | None = None,
-    depot_id: int | None = None,
+    district_id: Id | None = None,
+    depot_id: Id | None = None,
 ) -> Response:
     data = service.export_stock(
         session,
@@ -452,14 +455,14 @@ def export_stock(
     "/districts/{district_id}/stock-by-community", response_model=list[schemas.CommunityStock]
 )
 def stock_by_community(
-    district_id: int, session: SessionDep, who: Reader
+    district_id: Id, session: SessionDep, who: Reader
 ) -> list[schemas.CommunityStock]:
     return service.stock_by_community(session, district_id)
 
 
 @router.get("/districts/{district_id}/days-of-supply", response_model=list[schemas.DaysOfSupply])
 def days_of_supply(
-    district_id: int,
+    district_id: Id,
     session: SessionDep,
     who: Reader,
     window_days: Annotated[int, Query(ge=1, le=3650)] = 30,
@@ -469,7 +472,7 @@ def days_of_supply(
 
 @router.get("/districts/{district_id}/expiring-lots", response_model=list[schemas.ExpiringLot])
 def expiring_lots(
-    district_id: int,
+    district_id: Id,
     session: SessionDep,
     who: Reader,
     within_days: Annotated[int, Query(ge=0, le=3650)] = 30,
@@ -478,5 +481,5 @@ def expiring_lots(
 
 
 @router.get("/districts/{district_id}/below-reorder", response_model=list[schemas.BelowReorder])
-def below_reorder(district_id: int, session: SessionDep, who: Reader) -> list[schemas.BelowReorder]:
+def below_reorder(district_id: Id, session: SessionDep, who: Reader) -> list[schemas.BelowReorder]:
     return service.below_reorder(session, district_id)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from api.deps import SessionDep, SettingsDep
+from core.inputs import ID_MAX
 from ledger import keys, schemas, service
 from ledger.keys import LogSigner
 
@@ -27,8 +28,10 @@ def get_ledger_signer(settings: SettingsDep) -> LogSigner:
 
 
 LedgerSignerDep = Annotated[LogSigner, Depends(get_ledger_signer)]
-Seq = Annotated[int, Path(ge=0)]
-Size = Annotated[int | None, Query(ge=0, description="Tree size (default: the current one).")]
+Seq = Annotated[int, Path(ge=0, le=ID_MAX)]
+Size = Annotated[
+    int | None, Query(ge=0, le=ID_MAX, description="Tree size (default: the current one).")
+]
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse)
@@ -58,7 +61,7 @@ def inclusion_proof(
 @router.get("/proofs/consistency", response_model=schemas.ConsistencyProofPublic)
 def consistency_proof(
     session: SessionDep,
-    old_size: Annotated[int, Query(ge=1)],
+    old_size: Annotated[int, Query(ge=1, le=ID_MAX)],
     new_size: Size = None,
 ) -> schemas.ConsistencyProofPublic:
     return schemas.ConsistencyProofPublic.of(service.consistency_proof(session, old_size, new_size))
@@ -67,7 +70,7 @@ def consistency_proof(
 @router.get("/export", response_class=Response)
 def export_page(
     session: SessionDep,
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Annotated[int, Query(ge=0, le=ID_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> Response:
     """Entries ``start..`` as export lines (JSON lines, byte for byte as signed).

@@ -13,6 +13,7 @@ from api.security import scope
 from api.security.deps import Reader, StockWriter
 from api.writes import KeyDep, payload_of
 from core.clock import utcnow
+from core.inputs import Id
 from optimizer.dispatch import schemas, service
 from optimizer.plans import service as plans
 
@@ -20,9 +21,7 @@ router = APIRouter(tags=["delivery orders"])
 
 
 @router.get("/plans/{plan_id}/delivery-orders", response_model=list[schemas.DeliveryOrderPublic])
-def plan_orders(
-    plan_id: int, session: SessionDep, who: Reader
-) -> list[schemas.DeliveryOrderPublic]:
+def plan_orders(plan_id: Id, session: SessionDep, who: Reader) -> list[schemas.DeliveryOrderPublic]:
     """The orders an approved plan issued to its agreement suppliers."""
     plans.get_plan(session, plan_id)
     return [service.order_public(o) for o in service.list_orders(session, plan_id=plan_id)]
@@ -32,8 +31,8 @@ def plan_orders(
 def list_orders(
     session: SessionDep,
     who: Reader,
-    depot_id: int | None = None,
-    district_id: int | None = None,
+    depot_id: Id | None = None,
+    district_id: Id | None = None,
     status: Literal["issued", "delivered"] | None = None,
 ) -> list[schemas.DeliveryOrderPublic]:
     """Orders by receiving depot or district (a community worker sees their own depots')."""
@@ -47,7 +46,7 @@ def list_orders(
 
 
 @router.get("/delivery-orders/{order_id}", response_model=schemas.DeliveryOrderPublic)
-def get_order(order_id: int, session: SessionDep, who: Reader) -> schemas.DeliveryOrderPublic:
+def get_order(order_id: Id, session: SessionDep, who: Reader) -> schemas.DeliveryOrderPublic:
     order = service.get_order(session, order_id)
     scope.check_depot_read(session, who, order.destination_depot_id)
     return service.order_public(order)
@@ -55,7 +54,7 @@ def get_order(order_id: int, session: SessionDep, who: Reader) -> schemas.Delive
 
 @router.post("/delivery-orders/{order_id}/confirm", response_model=schemas.DeliveryOrderPublic)
 def confirm_order(
-    order_id: int,
+    order_id: Id,
     data: schemas.DeliveryConfirm,
     session: SessionDep,
     signer: LedgerSignerDep,

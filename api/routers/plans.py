@@ -24,6 +24,7 @@ from api.security.deps import PlanWriter, Reader
 from api.writes import KeyDep, WriteOnce, payload_of
 from core.clock import utcnow
 from core.errors import InvalidInput
+from core.inputs import Id
 from inventory import service as inventory
 from optimizer.dispatch import service as dispatch
 from optimizer.plans import schemas, service
@@ -51,7 +52,7 @@ def scenario_library(who: Reader) -> list[str]:
     "/districts/{district_id}/scenarios", response_model=schemas.ScenarioPublic, status_code=201
 )
 def declare_scenario(
-    district_id: int,
+    district_id: Id,
     data: schemas.ScenarioDeclare,
     session: SessionDep,
     who: PlanWriter,
@@ -87,7 +88,7 @@ def declare_scenario(
     status_code=201,
 )
 def upload_scenario(
-    district_id: int,
+    district_id: Id,
     session: SessionDep,
     who: PlanWriter,
     key: KeyDep,
@@ -121,7 +122,7 @@ def upload_scenario(
 
 @router.get("/districts/{district_id}/scenarios", response_model=list[schemas.ScenarioPublic])
 def list_scenarios(
-    district_id: int,
+    district_id: Id,
     session: SessionDep,
     who: Reader,
     status: Literal["active", "closed"] | None = None,
@@ -130,13 +131,13 @@ def list_scenarios(
 
 
 @router.get("/scenarios/{scenario_id}", response_model=schemas.ScenarioPublic)
-def get_scenario(scenario_id: int, session: SessionDep, who: Reader) -> DeclaredScenario:
+def get_scenario(scenario_id: Id, session: SessionDep, who: Reader) -> DeclaredScenario:
     return service.get_scenario(session, scenario_id)
 
 
 @router.post("/scenarios/{scenario_id}/close", response_model=schemas.ScenarioPublic)
 def close_scenario(
-    scenario_id: int,
+    scenario_id: Id,
     session: SessionDep,
     who: PlanWriter,
     key: KeyDep,
@@ -165,7 +166,7 @@ def close_scenario(
 )
 @reads_only
 def run_forecast(
-    district_id: int,
+    district_id: Id,
     data: schemas.ForecastCreate,
     session: SessionDep,
     units: UnitsDep,
@@ -194,22 +195,22 @@ def run_forecast(
 
 
 @router.get("/districts/{district_id}/forecasts", response_model=list[schemas.ForecastRunPublic])
-def list_forecasts(district_id: int, session: SessionDep, who: Reader) -> Sequence[ForecastRun]:
+def list_forecasts(district_id: Id, session: SessionDep, who: Reader) -> Sequence[ForecastRun]:
     return service.list_runs(session, district_id)
 
 
 @router.get("/forecasts/{run_id}", response_model=schemas.ForecastRunPublic)
-def get_forecast(run_id: int, session: SessionDep, who: Reader) -> ForecastRun:
+def get_forecast(run_id: Id, session: SessionDep, who: Reader) -> ForecastRun:
     return service.get_run(session, run_id)
 
 
 @router.get("/forecasts/{run_id}/rows", response_model=list[schemas.ForecastRowPublic])
 def forecast_rows(
-    run_id: int,
+    run_id: Id,
     session: SessionDep,
     who: Reader,
-    community_id: int | None = None,
-    item_id: int | None = None,
+    community_id: Id | None = None,
+    item_id: Id | None = None,
 ) -> Sequence[ForecastRow]:
     service.get_run(session, run_id)
     return service.rows(session, run_id, community_id=community_id, item_id=item_id)
@@ -217,7 +218,7 @@ def forecast_rows(
 
 @router.get("/forecasts/{run_id}/reserve-levels", response_model=list[schemas.ReserveLevelPublic])
 def reserve_levels(
-    run_id: int,
+    run_id: Id,
     session: SessionDep,
     who: Reader,
     service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
@@ -228,12 +229,12 @@ def reserve_levels(
 
 @router.get("/forecasts/{run_id}/fan-chart.{fmt}", response_class=Response)
 def fan_chart(
-    run_id: int,
+    run_id: Id,
     fmt: Literal["png", "svg"],
     session: SessionDep,
     who: Reader,
-    item_id: int,
-    community_id: int | None = None,
+    item_id: Id,
+    community_id: Id | None = None,
 ) -> Response:
     """History, forecast, 80/95 % bands and the scenario overlay of one community × item
     (no `community_id`: the district-level series)."""
@@ -249,7 +250,7 @@ def fan_chart(
 @router.post("/districts/{district_id}/plans", response_model=schemas.PlanPublic, status_code=201)
 @reads_only
 def create_plan(
-    district_id: int,
+    district_id: Id,
     data: schemas.PlanCreate,
     session: SessionDep,
     units: UnitsDep,
@@ -275,12 +276,12 @@ def create_plan(
 
 
 @router.get("/districts/{district_id}/plans", response_model=list[schemas.PlanPublic])
-def list_plans(district_id: int, session: SessionDep, who: Reader) -> list[schemas.PlanPublic]:
+def list_plans(district_id: Id, session: SessionDep, who: Reader) -> list[schemas.PlanPublic]:
     return [service.plan_public(session, p) for p in service.list_plans(session, district_id)]
 
 
 @router.get("/plans/{plan_id}", response_model=schemas.PlanPublic)
-def get_plan(plan_id: int, session: SessionDep, who: Reader) -> schemas.PlanPublic:
+def get_plan(plan_id: Id, session: SessionDep, who: Reader) -> schemas.PlanPublic:
     return service.plan_public(session, service.get_plan(session, plan_id))
 
 
@@ -290,8 +291,8 @@ def _plan_in_scope(session: SessionDep, who: PlanWriter, plan_id: int) -> None:
 
 @router.patch("/plans/{plan_id}/lines/{line_id}", response_model=schemas.PlanPublic)
 def update_line(
-    plan_id: int,
-    line_id: int,
+    plan_id: Id,
+    line_id: Id,
     data: schemas.LineUpdate,
     session: SessionDep,
     who: PlanWriter,
@@ -313,7 +314,7 @@ def update_line(
 @router.post("/plans/{plan_id}/solve", response_model=schemas.PlanPublic)
 @reads_only
 def resolve_plan(
-    plan_id: int,
+    plan_id: Id,
     session: SessionDep,
     units: UnitsDep,
     settings: SettingsDep,
@@ -337,7 +338,7 @@ def resolve_plan(
 
 @router.post("/plans/{plan_id}/approve", response_model=schemas.PlanPublic)
 def approve_plan(
-    plan_id: int,
+    plan_id: Id,
     session: SessionDep,
     who: PlanWriter,
     key: KeyDep,

@@ -18,21 +18,23 @@ from pydantic import ValidationError
 
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
+from api.security import personal
 from api.security.deps import Reader, SupplierWriter
 from api.writes import KeyDep, payload_of, read_upload
 from core.clock import utcnow
 from core.errors import FieldProblem, InvalidInput
+from core.inputs import Id
 from suppliers import schemas, service
 from suppliers.models import AgreementContract, SpotCheck, Supplier, SupplierDocument
 
 router = APIRouter(tags=["suppliers"])
 
 
-def load_supplier(supplier_id: int, session: SessionDep) -> Supplier:
+def load_supplier(supplier_id: Id, session: SessionDep) -> Supplier:
     return service.get_supplier(session, supplier_id)
 
 
-def load_contract(contract_id: int, session: SessionDep) -> AgreementContract:
+def load_contract(contract_id: Id, session: SessionDep) -> AgreementContract:
     return service.get_contract(session, contract_id)
 
 
@@ -49,33 +51,39 @@ def create_supplier(
     session: SessionDep,
     who: SupplierWriter,
     key: KeyDep,
+    log: personal.ServedLogDep,
 ) -> JSONResponse:
-    return key.run(
-        session,
-        who.username,
-        payload=payload_of(data),
-        action=lambda: service.supplier_public(
+    def create() -> schemas.SupplierPublic:
+        made = service.supplier_public(
             session, service.create_supplier(session, data), utcnow().date()
-        ),
-    )
+        )
+        return personal.suppliers_public(session, who, [made], log)[0]
+
+    return key.run(session, who.username, payload=payload_of(data), action=create)
 
 
 @router.get("/suppliers", response_model=list[schemas.SupplierPublic])
 def list_suppliers(
-    session: SessionDep, who: Reader, status: schemas.Status | None = None
+    session: SessionDep,
+    who: Reader,
+    log: personal.ServedLogDep,
+    status: schemas.Status | None = None,
 ) -> list[schemas.SupplierPublic]:
+    """The suppliers; each one's contact person only for those whose work needs it."""
     today = utcnow().date()
-    shown = [service.supplier_public(session, s, today) for s in service.list_suppliers(session)]
-    return [s for s in shown if status is None or s.status == status]
+    found = [service.supplier_public(session, s, today) for s in service.list_suppliers(session)]
+    return personal.suppliers_public(
+        session, who, [s for s in found if status is None or s.status == status], log
+    )
 
 
 @router.get("/suppliers/search", response_model=list[schemas.SearchHit])
 def search(
     session: SessionDep,
     who: Reader,
-    item_id: int,
+    item_id: Id,
     quantity: Annotated[int, Query(gt=0, le=10**12)],
-    community_id: int,
+    community_id: Id,
     within_h: Annotated[float, Query(gt=0, le=24 * 365)],
 ) -> list[schemas.SearchHit]:
     """Qualified suppliers that can deliver `quantity` of the item to the community within
@@ -117,13 +125,16 @@ def sweep(
 
 
 @router.get("/suppliers/{supplier_id}", response_model=schemas.SupplierPublic)
-def get_supplier(who: Reader, supplier: SupplierDep, session: SessionDep) -> schemas.SupplierPublic:
-    return service.supplier_public(session, supplier, utcnow().date())
+def get_supplier(
+    who: Reader, supplier: SupplierDep, session: SessionDep, log: personal.ServedLogDep
+) -> schemas.SupplierPublic:
+    found = service.supplier_public(session, supplier, utcnow().date())
+    return personal.suppliers_public(session, who, [found], log)[0]
 
 
 @router.put("/suppliers/{supplier_id}/offers", response_model=list[schemas.OfferPublic])
 def set_offers(
-    supplier_id: int,
+    supplier_id: Id,
     data: list[schemas.OfferSet],
     session: SessionDep,
     who: SupplierWriter,
@@ -149,7 +160,7 @@ def set_offers(
     "/suppliers/{supplier_id}/documents", response_model=schemas.DocumentPublic, status_code=201
 )
 async def upload_document(
-    supplier_id: int,
+    supplier_id: Id,
     session: SessionDep,
     settings: SettingsDep,
     who: SupplierWriter,
@@ -207,7 +218,7 @@ def list_documents(
     "/suppliers/{supplier_id}/decisions", response_model=schemas.DecisionPublic, status_code=201
 )
 def decide(
-    supplier_id: int,
+    supplier_id: Id,
     data: schemas.DecisionCreate,
     session: SessionDep,
     signer: LedgerSignerDep,
@@ -239,7 +250,7 @@ def list_decisions(
     "/suppliers/{supplier_id}/deliveries", response_model=schemas.DeliveryPublic, status_code=201
 )
 def record_delivery(
-    supplier_id: int,
+    supplier_id: Id,
     data: schemas.DeliveryCreate,
     session: SessionDep,
     who: SupplierWriter,
@@ -285,15 +296,15 @@ def create_contract(
 def list_contracts(
     session: SessionDep,
     who: Reader,
-    district_id: int | None = None,
-    supplier_id: int | None = None,
+    district_id: Id | None = None,
+    supplier_id: Id | None = None,
 ) -> Sequence[AgreementContract]:
     return service.list_contracts(session, district_id=district_id, supplier_id=supplier_id)
 
 
 @router.get("/agreements/sources", response_model=list[schemas.AgreementSourcePublic])
 def agreement_sources(
-    session: SessionDep, who: Reader, district_id: int, as_of: datetime | None = None
+    session: SessionDep, who: Reader, district_id: Id, as_of: datetime | None = None
 ) -> list[schemas.AgreementSource]:
     """The agreements the optimiser may draw on at `as_of` (default: now)."""
     return service.agreement_sources(session, district_id=district_id, as_of=as_of or utcnow())
@@ -305,7 +316,7 @@ def agreement_sources(
     status_code=201,
 )
 def record_spot_check(
-    contract_id: int,
+    contract_id: Id,
     data: schemas.SpotCheckCreate,
     session: SessionDep,
     signer: LedgerSignerDep,

@@ -1,16 +1,19 @@
-"""Users, their depot scopes, API tokens and the login throttle."""
+"""Users, their depot scopes, API tokens, the login throttle, and the log of who was shown
+residents' or suppliers' personal data."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
 from core.db import UTCDateTime
 
 ROLES = ("depot_manager", "coordinator", "procurement", "auditor", "admin", "community_worker")
+#: The kinds of personal data whose reads are logged (`api.security.personal`).
+PERSONAL_KINDS = ("community_groups", "supplier_contacts")
 
 
 class User(SQLModel, table=True):
@@ -77,3 +80,29 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = 0
     window_start: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AccessLog(SQLModel, table=True):
+    """One answer or page that showed personal data: who saw it (their name and the role
+    they had then), when, what kind, whose records, through which route, from where.
+
+    Append-only: nothing updates or deletes a row. The user is kept by name and role as
+    they were at the time, whatever later becomes of the account."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('community_groups', 'supplier_contacts')", name="access_log_kind_known"
+        ),
+        Index("access_log_user_time", "username", "at"),
+        Index("access_log_kind_time", "kind", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    username: str = Field(sa_column=Column(String(64), nullable=False))
+    role: str = Field(sa_column=Column(String(24), nullable=False))
+    kind: str = Field(sa_column=Column(String(24), nullable=False))
+    record_ids: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of ids
+    route: str = Field(sa_column=Column(String(300), nullable=False))  # "GET /communities"
+    client: str = Field(sa_column=Column(String(100), nullable=False))

@@ -3,7 +3,9 @@
 Every route names one permission (see `api.security.deps.require`); the README's table is
 generated from `MATRIX` and a test walks every route × role against it. Depot managers are
 further limited to their own depots, community workers to their community's receiving depots,
-and coordinators to their district, for the stock they change (`api.security.scope`).
+and coordinators to their district, for the stock they change (`api.security.scope`). The
+`personal.*` permissions name no route: they decide which fields of an answer a role is
+shown, further limited by whose record it is (`api.security.personal`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ MATRIX: Final[dict[str, frozenset[str]]] = {
     "users.manage": frozenset({"admin"}),
     # one's own API tokens
     "tokens.own": ALL,
+    # residents' personal data, each further limited by whose it is (`api.security.personal`)
+    "personal.groups": frozenset({"coordinator", "community_worker", "admin"}),
+    "personal.contacts": frozenset({"procurement", "coordinator", "admin"}),
+    # the log of who was shown personal data
+    "access_log.read": frozenset({"auditor", "admin"}),
 }
 
 DESCRIPTIONS: Final[dict[str, str]] = {
@@ -45,6 +52,15 @@ DESCRIPTIONS: Final[dict[str, str]] = {
     "plans.write": "forecasts, allocation, routes, dispatch",
     "users.manage": "users, roles, scopes, others' tokens",
     "tokens.own": "create and revoke one's own API tokens",
+    "personal.groups": (
+        "see a community's vulnerable-group counts (coordinators: their district's; "
+        "community workers: their community's); others see its population only"
+    ),
+    "personal.contacts": (
+        "see a supplier's contact person, phone and e-mail (coordinators: suppliers holding "
+        "an agreement reserve of their district)"
+    ),
+    "access_log.read": "read the log of who was shown personal data",
 }
 
 

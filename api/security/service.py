@@ -15,12 +15,18 @@ from api.security import secrets
 from api.security.models import ROLES, ApiToken, LoginThrottle, User, UserDepot
 from core.clock import utcnow
 from core.errors import Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound
+from core.inputs import first_control
 from inventory import service as inventory
 
-MAX_FAILURES = 5
-LOCK_FOR = timedelta(minutes=15)
-WINDOW = timedelta(minutes=15)
+#: Failed sign-ins for one username from one address before each further one is delayed.
+MAX_FAILURES = 3
+#: Failed sign-ins from one address, whatever the usernames, before delays (spraying).
 MAX_FAILURES_PER_ADDRESS = 30
+#: The first delay; each further failure doubles it, up to LOCK_FOR.
+FIRST_DELAY = timedelta(seconds=2)
+LOCK_FOR = timedelta(minutes=15)
+#: Failures are forgotten when none came for this long (and no delay is running).
+WINDOW = timedelta(hours=1)
 
 
 class TooManyAttempts(DomainError):
@@ -133,7 +139,22 @@ def list_users(session: Session) -> Sequence[User]:
 
 
 def disable_user(session: Session, username: str) -> User:
+    """Disable a user; the last active administrator cannot be (nobody could sign in to
+    manage users any more). The active administrators are locked while counted, so two
+    administrators disabling each other at once cannot both succeed."""
     user = get_user(session, username)
+    if user.role == "admin" and user.active:
+        admins = session.execute(
+            select(col(User.id))
+            .where(col(User.role) == "admin", col(User.active).is_(True))
+            .with_for_update()
+        ).scalars()
+        if set(admins) <= {user.id}:
+            raise Conflict(
+                f"{username} is the last active administrator and cannot be disabled; "
+                "create another administrator first.",
+                extra={"reason": "last_admin"},
+            )
     user.active = False
     user.token_version += 1
     _revoke_all_api_tokens(session, user)
@@ -158,7 +179,10 @@ def reset_password(session: Session, username: str, password: str) -> User:
     user.token_version += 1
     _revoke_all_api_tokens(session, user)  # a reset is often a response to a leak
     session.execute(
-        delete(LoginThrottle).where(col(LoginThrottle.key) == f"user:{username.lower()}")
+        delete(LoginThrottle).where(
+            col(LoginThrottle.key).startswith("pair:"),
+            col(LoginThrottle.key).endswith(f"|{username.lower()}", autoescape=True),
+        )
     )
     session.flush()
     return user
@@ -188,41 +212,63 @@ def _throttle(session: Session, key: str, now: datetime) -> LoginThrottle:
     return row
 
 
+def _delay(failures: int, free: int) -> timedelta | None:
+    """How long to refuse after `failures` failures, `free` of them without a delay."""
+    if failures < free:
+        return None
+    return min(FIRST_DELAY * (1 << min(failures - free, 30)), LOCK_FOR)
+
+
 def authenticate(session: Session, username: str, password: str, *, client: str) -> User | None:
     """Check a username and password; None when they do not match.
 
     Unknown users and wrong passwords are answered alike, in the same time, and throttled
-    alike: after MAX_FAILURES failures a username is locked for LOCK_FOR, and a client
-    address that fails too often is locked too. The caller commits the failure count even
-    when sign-in fails.
+    alike. The throttle keys on the username *and* the client address together: after
+    MAX_FAILURES failures from one address at one username, each further attempt from there
+    waits a delay that doubles up to LOCK_FOR, while the same username from any other
+    address signs in as before, so nobody can lock a real user out by guessing at their
+    name. An address that fails at many usernames (MAX_FAILURES_PER_ADDRESS) is delayed the
+    same way, at every username. `client` is the caller's address as a trusted proxy gives
+    it (`RELIEF_TRUSTED_PROXIES`), never a header anyone can send. The caller commits the
+    failure count even when sign-in fails.
     """
+    problem = first_control([username, password, client])
+    if problem:
+        raise InvalidInput(f"The username or password was not accepted: {problem}.")
     now = utcnow()
-    by_user = _throttle(session, f"user:{username.strip().lower()[:150]}", now)
+    name = username.strip().lower()[:100]
+    by_pair = _throttle(session, f"pair:{client[:60]}|{name}", now)
     by_client = _throttle(session, f"client:{client[:150]}", now)
-    for row in (by_user, by_client):
+    for row in (by_pair, by_client):
         if row.locked_until is not None and row.locked_until > now:
-            minutes = max(1, int((row.locked_until - now).total_seconds() // 60))
+            seconds = max(1, int((row.locked_until - now).total_seconds() + 0.999))
             raise TooManyAttempts(
-                f"Too many failed sign-ins; try again in {minutes} minute(s).",
-                extra={"retry_after_s": int((row.locked_until - now).total_seconds())},
+                f"Too many failed sign-ins; try again in {_wait_text(seconds)}.",
+                extra={"retry_after_s": seconds},
             )
     user = session.execute(
         select(User).where(col(User.username) == username.strip())
     ).scalar_one_or_none()
     ok = secrets.verify_password(password, user.password_hash if user else None)
     if ok and user is not None and user.active:
-        by_user.failures = 0
+        by_pair.failures = 0
+        by_pair.locked_until = None
         session.flush()
         signed_in: User = user
         return signed_in
-    by_user.failures += 1
+    by_pair.failures += 1
     by_client.failures += 1
-    if by_user.failures >= MAX_FAILURES:
-        by_user.locked_until = now + LOCK_FOR
-    if by_client.failures >= MAX_FAILURES_PER_ADDRESS:
-        by_client.locked_until = now + LOCK_FOR
+    for row, free in ((by_pair, MAX_FAILURES), (by_client, MAX_FAILURES_PER_ADDRESS)):
+        row.window_start = now  # the window runs from the latest failure
+        delay = _delay(row.failures, free)
+        if delay is not None:
+            row.locked_until = now + delay
     session.flush()
     return None
+
+
+def _wait_text(seconds: int) -> str:
+    return f"{seconds} second(s)" if seconds < 120 else f"{seconds // 60} minute(s)"
 
 
 def resolve_access_token(session: Session, secret: str, token: str) -> Principal:

@@ -8,6 +8,7 @@ token secret and dependency overrides, so a page and an API call see the same da
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -82,6 +83,15 @@ def _handlers(web: FastAPI) -> None:
             },
             status_code=403,
         )
+
+    @web.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        in_path = any(e.get("loc", ("",))[0] == "path" for e in exc.errors())
+        if in_path:  # an id no record can have: as any other missing page
+            context = {"title": "Not found", "detail": "There is no such page."}
+        else:
+            context = {"title": "Invalid input", "detail": "The form or address was not valid."}
+        return render(request, "error.html", context, status_code=404 if in_path else 422)
 
     @web.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:

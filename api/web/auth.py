@@ -19,7 +19,8 @@ from fastapi import Depends, Request, Response
 from api.deps import SessionDep
 from api.security import roles
 from api.security.service import Principal, resolve_access_token
-from core.errors import NotAuthenticated
+from core.errors import InvalidInput, NotAuthenticated
+from core.inputs import first_control
 
 SESSION_COOKIE = "relief_session"
 NONCE_COOKIE = "relief_csrf"
@@ -72,6 +73,9 @@ def csrf_token(request: Request) -> str:
 async def check_csrf(request: Request) -> None:
     """A dependency for every POST page: the form's token must match this browser's nonce."""
     form = await request.form()
+    problem = first_control({k: v for k, v in form.items() if isinstance(v, str)})
+    if problem:
+        raise InvalidInput(f"The form was not accepted: {problem}.")
     given = form.get(CSRF_FIELD)
     if not request.cookies.get(NONCE_COOKIE) or not isinstance(given, str):
         raise BadCsrf
@@ -116,3 +120,4 @@ Anyone = Annotated[Principal, page_for("read")]
 StockPage = Annotated[Principal, page_for("stock.write")]
 PlansPage = Annotated[Principal, page_for("plans.write")]
 SuppliersPage = Annotated[Principal, page_for("suppliers.write")]
+AccessLogPage = Annotated[Principal, page_for("access_log.read")]

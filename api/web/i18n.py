@@ -29,6 +29,8 @@ ZH: Final[dict[str, str]] = {
     "Go back, reload the page and send the form again.": "请返回、刷新页面后重新提交。",
     "Back to my page": "返回我的页面",
     "Not found": "未找到",
+    "There is no such page.": "没有这个页面。",
+    "The form or address was not valid.": "表单或网址无效。",
     "Conflict": "冲突",
     "Invalid input": "输入有误",
     "Insufficient stock": "库存不足",
@@ -408,6 +410,29 @@ ZH: Final[dict[str, str]] = {
     "The fleet's shifts ran out": "车队班次用完",
     "The route search ran out of time": "路线计算超时",
     "No vehicle reaches it by its deadline": "没有车辆能在截止时间前到达",
+    # personal data shown by need, and the log of who was shown it
+    "Population": "人口",
+    "No communities yet.": "尚无社区。",
+    "Residents' personal data: shown to you for your work, and every view is recorded.": "居民个人信息：仅因工作需要向您显示，每次查看均有记录。",  # noqa: E501
+    "Personal data: shown to you for your work, and every view is recorded.": "个人信息：仅因工作需要向您显示，每次查看均有记录。",  # noqa: E501
+    "Contact person": "联系人",
+    "Name": "姓名",
+    "Phone": "电话",
+    "E-mail": "电子邮箱",
+    "Audit": "审计",
+    "Access log": "个人信息查看记录",
+    "Who was shown residents' vulnerable-group counts or suppliers' contact persons: when, which records, through which page or route, from which address. Newest first.": "谁查看了居民弱势群体人数或供应商联系人：时间、哪些记录、经由哪个页面或接口、来自哪个地址。最新的在前。",  # noqa: E501
+    "All kinds": "全部类型",
+    "Since (UTC)": "起始日期（UTC）",
+    "Records": "记录",
+    "Route": "页面或接口",
+    "Address": "地址",
+    "No reads of personal data match.": "没有符合条件的个人信息查看记录。",
+    "Older entries": "更早的记录",
+    "Vulnerable groups of a community": "社区弱势群体人数",
+    "Supplier contact person": "供应商联系人",
+    "Enter a username of at most 64 characters.": "请输入不超过 64 个字符的用户名。",
+    "Choose a kind from the list.": "请从列表中选择类型。",
 }
 
 

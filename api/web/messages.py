@@ -21,6 +21,25 @@ from api.web.i18n import ZH, translate
 
 #: (English, Chinese) templates, in the order they are tried.
 PATTERNS: Final[tuple[tuple[str, str], ...]] = (
+    # --- input refused before any change
+    (
+        "The form was not accepted: control characters are not allowed (found {code}).",
+        "表单未被接受：不允许包含控制字符（发现 {code}）。",
+    ),
+    (
+        "The username or password was not accepted: control characters are not allowed "
+        "(found {code}).",
+        "用户名或密码未被接受：不允许包含控制字符（发现 {code}）。",
+    ),
+    ("control characters are not allowed (found {code})", "不允许包含控制字符（发现 {code}）"),
+    (
+        "Too many failed sign-ins; try again in {n} second(s).",
+        "登录失败次数过多，请 {n} 秒后再试。",
+    ),
+    (
+        "Too many failed sign-ins; try again in {n} minute(s).",
+        "登录失败次数过多，请 {n} 分钟后再试。",
+    ),
     # --- distribution points, delivery orders, waves
     (
         "Depot {code} is not a community depot or a distribution point; supplies are handed "

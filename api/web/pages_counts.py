@@ -31,6 +31,7 @@ from api.web.forms import FormFields, attempt
 from api.web.pages_depot import chosen_depot
 from api.web.render import render
 from core.errors import Conflict, InvalidInput
+from core.inputs import ID_MAX, Id
 from inventory import schemas
 from inventory import service as inventory
 from inventory.models import Depot
@@ -43,7 +44,7 @@ TOO_MANY = f"Enter {MAX_QUANTITY:,} or less."
 
 @router.get("/{depot_id}/count", response_class=HTMLResponse)
 def count_start_page(
-    request: Request, session: SessionDep, who: auth.StockPage, depot_id: int
+    request: Request, session: SessionDep, who: auth.StockPage, depot_id: Id
 ) -> Response:
     depot = chosen_depot(session, who, depot_id)
     context = {"depot": depot, "once_field": once.FIELD, "once_key": once.new_key()}
@@ -57,7 +58,7 @@ def start_count(
     who: auth.StockPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    depot_id: int,
+    depot_id: Id,
 ) -> Response:
     """Start a count of the depot (or go on with the one already open)."""
     scope.check_depot(session, who, depot_id)
@@ -100,7 +101,7 @@ def _count_context(count: schemas.CountPublic, depot: Depot | None = None) -> di
 
 @router.get("/counts/{count_id}", response_class=HTMLResponse)
 def count_page(
-    request: Request, session: SessionDep, who: auth.StockPage, count_id: int
+    request: Request, session: SessionDep, who: auth.StockPage, count_id: Id
 ) -> Response:
     count = _count_in_scope(session, who, count_id)
     depot = inventory.get_depot(session, count.depot_id)
@@ -114,8 +115,8 @@ def enter_line(
     who: auth.StockPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    count_id: int,
-    item_id: Annotated[int, Form()],
+    count_id: Id,
+    item_id: Annotated[int, Form(ge=1, le=ID_MAX)],
     lot_number: Annotated[str, Form(max_length=64)],
     counted: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
@@ -179,7 +180,7 @@ def post_count(
     who: auth.StockPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    count_id: int,
+    count_id: Id,
     signer: LedgerSignerDep,
 ) -> Response:
     """Adjust the books to the counted quantities; refused while a line is not counted."""
@@ -199,7 +200,7 @@ def cancel_count(
     who: auth.StockPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    count_id: int,
+    count_id: Id,
 ) -> Response:
     """Close the count without changing the books; it stays listed as cancelled."""
     count = _count_in_scope(session, who, count_id)

@@ -9,24 +9,26 @@ the API, `api.security.scope`).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.deps import SessionDep
-from api.security import scope
+from api.security import personal, scope
 from api.security.service import Principal
 from api.web import auth, once
 from api.web.forms import FormFields, Outcome, attempt, parse
 from api.web.render import render
 from core.clock import utcnow
 from core.errors import NotPermitted
+from core.inputs import Id
 from inventory import schemas
 from inventory import service as inventory
 from inventory.models import RECEIVING_KINDS, Depot, Item
+from inventory.rules import MAX_QUANTITY
 
 router = APIRouter(prefix="/depot")
 
@@ -89,16 +91,22 @@ def stock_page(
     request: Request,
     session: SessionDep,
     who: auth.StockPage,
-    depot_id: int | None = None,
+    log: personal.ServedLogDep,
+    depot_id: Id | None = None,
     done: str | None = None,
 ) -> Response:
     depot = chosen_depot(session, who, depot_id)
+    community = None
+    if depot is not None and depot.community_id is not None:
+        found = [inventory.get_community(session, depot.community_id)]
+        community = personal.communities_public(session, who, found, log)[0]
     return render(
         request,
         "depot_stock.html",
         {
             "depots": my_depots(session, who),
             "depot": depot,
+            "community": community,
             "rows": stock_rows(session, depot.id or 0) if depot else [],
             "done": f"Saved: {done}" if done in (*KINDS, "count", "import") else None,
         },
@@ -150,11 +158,11 @@ def movement_form(
     request: Request,
     session: SessionDep,
     who: auth.StockPage,
-    depot_id: int,
+    depot_id: Id,
     kind: str = "receipt",
-    item_id: int | None = None,
-    to_depot_id: int | None = None,
-    quantity: int | None = None,
+    item_id: Id | None = None,
+    to_depot_id: Id | None = None,
+    quantity: Annotated[int | None, Query(ge=1, le=MAX_QUANTITY)] = None,
     lot_number: str | None = None,
 ) -> Response:
     """The form, filled in from the query where a link (an alert's) suggests the values."""
@@ -176,7 +184,7 @@ def record_movement(
     who: auth.StockPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    depot_id: int,
+    depot_id: Id,
     kind: str,
 ) -> Response:
     """Record a receipt, issue or transfer out of this depot, once per form shown; on a

@@ -15,13 +15,14 @@ from sqlmodel import Session
 
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
-from api.security import scope
+from api.security import personal, scope
 from api.security.service import Principal
 from api.web import auth, district_map, once
 from api.web.forms import FormFields, Outcome, attempt, parse
 from api.web.render import render
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput
+from core.inputs import Id
 from core.settings import Settings
 from inventory import schemas
 from inventory import service as inventory
@@ -128,9 +129,11 @@ def district_page(
     session: SessionDep,
     settings: SettingsDep,
     who: auth.PlansPage,
-    item_id: int | None = None,
+    log: personal.ServedLogDep,
+    item_id: Id | None = None,
 ) -> Response:
     district_id = district_of(session, who)
+    communities = inventory.list_communities(session, district_id)
     plan_rows = plans.list_plans(session, district_id)
     plan = plans.plan_public(session, plan_rows[-1]) if plan_rows else None
     context = {
@@ -140,7 +143,8 @@ def district_page(
         "balance": dispatch.plan_balance(session, plan.id)
         if plan and plan.status == "approved"
         else None,
-        "communities": {c.code: c for c in inventory.list_communities(session, district_id)},
+        "communities": {c.code: c for c in communities},
+        "community_rows": personal.communities_public(session, who, communities, log),
         **_map_context(session, district_id, item_id),
         **_forecast(session, district_id),
         "once_field": once.FIELD,
@@ -209,7 +213,7 @@ def register_point(
 
 @router.get("/map", response_class=HTMLResponse)
 def map_part(
-    request: Request, session: SessionDep, who: auth.PlansPage, item_id: int | None = None
+    request: Request, session: SessionDep, who: auth.PlansPage, item_id: Id | None = None
 ) -> Response:
     """The map alone, for the item picker to swap in place."""
     context = _map_context(session, district_of(session, who), item_id)
@@ -220,9 +224,9 @@ def map_part(
 def fan_chart(
     session: SessionDep,
     who: auth.PlansPage,
-    run_id: int,
-    item_id: int,
-    community_id: int | None = None,
+    run_id: Id,
+    item_id: Id,
+    community_id: Id | None = None,
 ) -> Response:
     run = plans.get_run(session, run_id)
     scope.check_district(who, run.district_id)
@@ -237,7 +241,7 @@ def approve(
     who: auth.PlansPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    plan_id: int,
+    plan_id: Id,
     signer: LedgerSignerDep,
 ) -> Response:
     """Approve the draft plan; a refusal is shown on the page and changes nothing."""

@@ -24,6 +24,7 @@ from api.web.forms import FormFields, Outcome, attempt, parse
 from api.web.pages_depot import items_by_id
 from api.web.render import render
 from core.clock import utcnow
+from core.inputs import Id
 from inventory import service as inventory
 from ledger.keys import LogSigner
 from optimizer.dispatch import schemas
@@ -57,7 +58,7 @@ def _row(session: Session, order: DeliveryOrder) -> dict[str, Any]:
 
 @router.get("", response_class=HTMLResponse)
 def deliveries_page(
-    request: Request, session: SessionDep, who: auth.StockPage, done: int | None = None
+    request: Request, session: SessionDep, who: auth.StockPage, done: Id | None = None
 ) -> Response:
     return render(
         request,
@@ -95,7 +96,7 @@ def _form(
 
 @router.get("/{order_id}", response_class=HTMLResponse)
 def delivery_form(
-    request: Request, session: SessionDep, who: auth.StockPage, order_id: int
+    request: Request, session: SessionDep, who: auth.StockPage, order_id: Id
 ) -> Response:
     return _form(request, session, who, _order_in_scope(session, who, order_id))
 
@@ -107,7 +108,7 @@ def confirm_delivery(
     who: auth.StockPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    order_id: int,
+    order_id: Id,
     signer: LedgerSignerDep,
 ) -> Response:
     """Confirm what the supplier delivered, once; a refusal is shown and changes nothing."""

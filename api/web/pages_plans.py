@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
@@ -32,6 +32,7 @@ from api.web.render import language, render
 from api.web.solves import PageOnce
 from core.clock import utcnow
 from core.errors import DomainError, InvalidInput
+from core.inputs import Id
 from inventory import service as inventory
 from inventory.models import Community, Depot, Item
 from ledger import keys
@@ -141,7 +142,7 @@ def plans_page(request: Request, session: SessionDep, who: auth.PlansPage) -> Re
 
 
 @router.get("/{plan_id}", response_class=HTMLResponse)
-def plan_page(request: Request, session: SessionDep, who: auth.PlansPage, plan_id: int) -> Response:
+def plan_page(request: Request, session: SessionDep, who: auth.PlansPage, plan_id: Id) -> Response:
     return _plan_page(request, session, who, plan_id)
 
 
@@ -396,7 +397,7 @@ def approve_plan(
     who: auth.PlansPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    plan_id: int,
+    plan_id: Id,
     signer: LedgerSignerDep,
 ) -> Response:
     """Approve the draft allocation: it becomes fixed and ready for routing, and its
@@ -421,7 +422,7 @@ def compute_routes(
     _csrf: auth.Csrf,
     form: FormFields,
     osrm: OsrmDep,
-    plan_id: int,
+    plan_id: Id,
 ) -> Response:
     """Route the approved plan with the district's vehicles, leaving in `delay_h` hours;
     travel from the district's table, else the OSRM server of the settings, else the
@@ -444,6 +445,7 @@ def compute_routes(
             actor=who.username,
             now=now,
             time_limit_s=settings.routing_time_limit_s,
+            workers=settings.routing_workers,
             osrm=osrm,
             answer=lambda _, made: f"/web/plans/{plan_id}?done=routed#routes-{made.id}",
             once=PageOnce(who.username, request.url.path, form),
@@ -461,7 +463,7 @@ def dispatch_routes(
     who: auth.PlansPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    route_plan_id: int,
+    route_plan_id: Id,
 ) -> Response:
     """Approve the routes and dispatch: per trip a manifest, its stock into transit, a
     signed `dispatch.sent` entry, all or nothing."""
@@ -483,8 +485,8 @@ def dispatch_wave(
     who: auth.PlansPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    route_plan_id: int,
-    wave: int,
+    route_plan_id: Id,
+    wave: Annotated[int, Path(ge=1, le=1000)],
     signer: LedgerSignerDep,
 ) -> Response:
     """Dispatch a later wave when its day comes: manifests, stock into transit, ledger."""
@@ -508,7 +510,7 @@ def route_sheet(
     request: Request,
     session: SessionDep,
     who: auth.Anyone,
-    trip_id: int,
+    trip_id: Id,
     tz: Annotated[str, Query(max_length=64)] = "UTC",
 ) -> Response:
     """The driver's printable sheet, in the page's language and the browser's time zone."""
@@ -519,5 +521,5 @@ def route_sheet(
 
 
 @router.get("/trips/{trip_id}/map.svg")
-def trip_map(session: SessionDep, who: auth.Anyone, trip_id: int) -> Response:
+def trip_map(session: SessionDep, who: auth.Anyone, trip_id: Id) -> Response:
     return Response(dispatch.map_svg(session, trip_id), media_type="image/svg+xml")

@@ -27,6 +27,7 @@ from api.web.pages_depot import items_by_id, my_depots
 from api.web.render import render
 from core.clock import utcnow
 from core.errors import NotFound
+from core.inputs import Id
 from inventory import service as inventory
 from ledger import keys
 from optimizer.dispatch import schemas
@@ -41,7 +42,7 @@ RECENT = 10
 
 @router.get("", response_class=HTMLResponse)
 def incoming_page(
-    request: Request, session: SessionDep, who: auth.StockPage, done: int | None = None
+    request: Request, session: SessionDep, who: auth.StockPage, done: Id | None = None
 ) -> Response:
     """What is on its way to my depots, oldest expected first; and what arrived lately."""
     allowed = scope.allowed_depots(session, who)
@@ -137,7 +138,7 @@ def _form_page(
 
 @router.get("/{manifest_id}/{depot_id}", response_class=HTMLResponse)
 def receipt_form(
-    request: Request, session: SessionDep, who: auth.StockPage, manifest_id: int, depot_id: int
+    request: Request, session: SessionDep, who: auth.StockPage, manifest_id: Id, depot_id: Id
 ) -> Response:
     return _form_page(request, session, who, manifest_id, depot_id)
 
@@ -150,8 +151,8 @@ def confirm_receipt(
     who: auth.StockPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    manifest_id: int,
-    depot_id: int,
+    manifest_id: Id,
+    depot_id: Id,
 ) -> Response:
     """Confirm every line of the manifest bound for this depot, or none of them."""
     _, lines = _lines_here(session, who, manifest_id, depot_id)

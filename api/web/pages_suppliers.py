@@ -11,11 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
+from api.security import personal
 from api.web import auth, once
 from api.web.forms import FormFields, Outcome, attempt, parse
 from api.web.render import render
 from core.clock import utcnow
 from core.errors import NotFound
+from core.inputs import Id
 from inventory import service as inventory
 from ledger import keys
 from suppliers import schemas
@@ -48,6 +50,7 @@ def _detail(
     request: Request,
     session: SessionDep,
     who: Any,
+    log: personal.ServedLog,
     supplier_id: int,
     outcome: Outcome[Any] | None = None,
     values: dict[str, str] | None = None,
@@ -76,7 +79,9 @@ def _detail(
         request,
         "supplier.html",
         {
-            "s": suppliers.supplier_public(session, supplier, today),
+            "s": personal.suppliers_public(
+                session, who, [suppliers.supplier_public(session, supplier, today)], log
+            )[0],
             "documents": suppliers.list_documents(session, supplier_id),
             "decisions": [
                 suppliers.decision_public(x) for x in suppliers.decisions(session, supplier_id)
@@ -98,9 +103,13 @@ def _detail(
 
 @router.get("/{supplier_id}", response_class=HTMLResponse)
 def supplier_page(
-    request: Request, session: SessionDep, who: auth.SuppliersPage, supplier_id: int
+    request: Request,
+    session: SessionDep,
+    who: auth.SuppliersPage,
+    log: personal.ServedLogDep,
+    supplier_id: Id,
 ) -> Response:
-    return _detail(request, session, who, supplier_id)
+    return _detail(request, session, who, log, supplier_id)
 
 
 @router.post("/{supplier_id}/decisions", response_class=HTMLResponse)
@@ -111,7 +120,8 @@ def decide(
     who: auth.SuppliersPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    supplier_id: int,
+    log: personal.ServedLogDep,
+    supplier_id: Id,
 ) -> Response:
     """Record a qualification decision (signed on the ledger); refusals change nothing."""
     suppliers.get_supplier(session, supplier_id)
@@ -132,7 +142,7 @@ def decide(
             ),
         )
     if not outcome.ok or outcome.result is None:
-        return _detail(request, session, who, supplier_id, outcome, form)
+        return _detail(request, session, who, log, supplier_id, outcome, form)
     return RedirectResponse(outcome.result, status_code=303)
 
 
@@ -144,8 +154,9 @@ def spot_check(
     who: auth.SuppliersPage,
     _csrf: auth.Csrf,
     form: FormFields,
-    supplier_id: int,
-    contract_id: int,
+    log: personal.ServedLogDep,
+    supplier_id: Id,
+    contract_id: Id,
 ) -> Response:
     """Record what a spot check found of an agreement reserve (signed on the ledger)."""
     contract = suppliers.get_contract(session, contract_id)
@@ -169,6 +180,13 @@ def spot_check(
         )
     if not outcome.ok or outcome.result is None:
         return _detail(
-            request, session, who, supplier_id, outcome, form, form_of=f"contract-{contract_id}"
+            request,
+            session,
+            who,
+            log,
+            supplier_id,
+            outcome,
+            form,
+            form_of=f"contract-{contract_id}",
         )
     return RedirectResponse(outcome.result, status_code=303)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from core import pools
 from core.errors import InvalidInput
 from optimizer.demand.history import SeriesInput, check_arguments, prepare_histories
 from optimizer.demand.selection import (
@@ -28,6 +28,8 @@ from optimizer.demand.selection import (
     fallback_series,
     forecast_series,
 )
+
+pools.preload("optimizer.demand.selection")  # the fits run in worker processes
 
 #: Pseudo-observations that pull the backtest's spread ratio towards 1: with few
 #: windows the measured ratio is noisy, and intervals should not swing with it.
@@ -147,21 +149,20 @@ def _run_all(
             job(s) if deadline is None or time.monotonic() < deadline else fallback(s)
             for s in series
         ]
-    if deadline is None:
-        chunk = max(1, len(series) // (count * 8))
-        with ProcessPoolExecutor(max_workers=count) as pool:
-            return list(pool.map(job, series, chunksize=chunk))
-    pool = ProcessPoolExecutor(max_workers=count)
-    try:
-        futures = [pool.submit(job, s) for s in series]
-        wait(futures, timeout=max(0.0, deadline - time.monotonic()))
+    with pools.process_pool(count) as pool:
+        if deadline is None:
+            chunk = max(1, len(series) // (count * 8))
+            result = pool.map_async(job, series, chunksize=chunk)
+            pools.wait(pool, result)
+            return result.get()
+        futures = [pool.apply_async(job, (s,)) for s in series]
+        for future in futures:
+            pools.wait(pool, future, max(0.0, deadline - time.monotonic()))
+        # Fits still running past the deadline end with the pool; their series fall back.
         return [
-            f.result() if f.done() and not f.cancelled() else fallback(s)
+            f.get() if f.ready() and f.successful() else fallback(s)
             for f, s in zip(futures, series, strict=True)
         ]
-    finally:
-        # Do not wait for fits still running past the deadline; queued ones are dropped.
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _level_name(level: float) -> str:

@@ -144,8 +144,11 @@ class _Piece:
     volume_cm3: int
 
 
-def route(problem: DispatchProblem, *, seed: int = 0, time_limit_s: float) -> DispatchRoutes:
-    """Route every source depot's loads with its vehicles; the time limit is shared."""
+def route(
+    problem: DispatchProblem, *, seed: int = 0, time_limit_s: float, workers: int = 1
+) -> DispatchRoutes:
+    """Route every source depot's loads with its vehicles; the time limit is shared. With
+    `workers` above 1 each depot's search runs in that many worker processes."""
     by_source: dict[int, list[Load]] = defaultdict(list)
     for load in problem.loads:
         by_source[load.source_depot_id].append(load)
@@ -160,7 +163,9 @@ def route(problem: DispatchProblem, *, seed: int = 0, time_limit_s: float) -> Di
                 for community, cargo in _by_community(loads)
             ]
             continue
-        got_trips, got_left = _route_source(problem, source, loads, fleet, seed, share)
+        got_trips, got_left = _route_source(
+            problem, source, loads, fleet, seed, share, workers=workers
+        )
         trips += got_trips
         left_out += got_left
     return DispatchRoutes(tuple(trips), tuple(left_out), sum(t.distance_m for t in trips))
@@ -215,6 +220,7 @@ def _route_source(
     fleet: Sequence[FleetVehicle],
     seed: int,
     time_limit_s: float,
+    workers: int = 1,
 ) -> tuple[list[PlannedTrip], list[LeftOut]]:
     biggest = max(fleet, key=lambda v: (v.weight_capacity_kg, v.volume_capacity_l))
     pieces: list[_Piece] = []
@@ -276,7 +282,7 @@ def _route_source(
         distances=distances,
         durations=durations,
     )
-    result = solve(routing, seed=seed, time_limit_s=time_limit_s, workers=1)
+    result = solve(routing, seed=seed, time_limit_s=time_limit_s, workers=workers)
     trips = []
     for r in result.routes:
         vehicle = fleet[r.vehicle]
@@ -361,7 +367,12 @@ CARRIED_OVER = frozenset(
 
 
 def route_waves(
-    problem: DispatchProblem, waves: Sequence[Wave], *, seed: int = 0, time_limit_s: float
+    problem: DispatchProblem,
+    waves: Sequence[Wave],
+    *,
+    seed: int = 0,
+    time_limit_s: float,
+    workers: int = 1,
 ) -> DispatchRoutes:
     """Route the loads day by day, each in its own wave: every day from a wave's opening
     until its due time the fleet makes the trips its shifts allow (reloading at its depot,
@@ -388,6 +399,7 @@ def route_waves(
                 replace(problem, loads=tuple(pending), deadline_s=wave.due_s - depart),
                 seed=seed,
                 time_limit_s=share,
+                workers=workers,
             )
             for t in solved.trips:
                 numbers[t.vehicle_id] += 1

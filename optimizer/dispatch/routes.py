@@ -222,7 +222,11 @@ def active_fleet(session: Session, district_id: int) -> tuple[FleetVehicle, ...]
 
 
 def solve(
-    prepared: PreparedRoutes, *, time_limit_s: float, osrm: OsrmFetch | None = None
+    prepared: PreparedRoutes,
+    *,
+    time_limit_s: float,
+    osrm: OsrmFetch | None = None,
+    workers: int = 1,
 ) -> SolvedRoutes:
     """Choose the travel data (asking `osrm` if the table does not cover the trips) and
     route; no database. CPU-bound: run it in a worker thread."""
@@ -232,7 +236,9 @@ def solve(
         else None
     )
     problem = replace(prepared.problem, travel=chosen)
-    solved = route_waves(problem, prepared.waves, seed=prepared.seed, time_limit_s=time_limit_s)
+    solved = route_waves(
+        problem, prepared.waves, seed=prepared.seed, time_limit_s=time_limit_s, workers=workers
+    )
     return SolvedRoutes(solved, chosen)
 
 

@@ -7,14 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from core.inputs import Id, Strict
+from inventory.rules import MAX_QUANTITY
+
 Code = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^\S+$")
 ]
 Outcome = Literal["received", "short", "damaged"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Public(BaseModel):
@@ -32,8 +31,8 @@ class VehicleCreate(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     weight_capacity_kg: Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
     volume_capacity_l: Annotated[int, Field(strict=True, gt=0, le=10_000_000)]
-    start_depot_id: int
-    end_depot_id: int | None = Field(default=None, description="Default: the start depot.")
+    start_depot_id: Id
+    end_depot_id: Id | None = Field(default=None, description="Default: the start depot.")
     shift_minutes: Annotated[int, Field(strict=True, gt=0, le=24 * 60)] = 8 * 60
     speed_kmh: Annotated[float, Field(gt=0, le=200, allow_inf_nan=False)] = 40.0
 
@@ -190,9 +189,9 @@ class ReceiptLine(Strict):
     """One manifest line as found: `received` in full; `short` or `damaged` with the
     `quantity` that arrived usable (the rest is written off with the outcome as reason)."""
 
-    line_id: int
+    line_id: Id
     outcome: Outcome
-    quantity: Annotated[int, Field(strict=True, ge=0)] | None = None
+    quantity: Annotated[int, Field(strict=True, ge=0, le=MAX_QUANTITY)] | None = None
     note: Annotated[str, Field(max_length=500)] | None = None
 
     @model_validator(mode="after")
@@ -205,7 +204,7 @@ class ReceiptLine(Strict):
 class ReceiptCreate(Strict):
     """Every line of the manifest bound for `depot_id`, each exactly once."""
 
-    depot_id: int
+    depot_id: Id
     lines: Annotated[list[ReceiptLine], Field(min_length=1, max_length=10_000)]
 
 
@@ -252,7 +251,7 @@ class DeliveryOrderPublic(Public):
 class DeliveryConfirm(Strict):
     """What arrived against a delivery order, confirmed once by its receiving depot."""
 
-    depot_id: int = Field(description="The depot confirming: the order's destination.")
+    depot_id: Id = Field(description="The depot confirming: the order's destination.")
     accepted_quantity: Annotated[int, Field(strict=True, ge=0, le=10**12)]
     rejected_quantity: Annotated[int, Field(strict=True, ge=0, le=10**12)] = 0
     lot_number: (

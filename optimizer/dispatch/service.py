@@ -86,6 +86,7 @@ def compute_routes(
     osrm: OsrmFetch | None,
     answer: Callable[[Session, RoutePlan], R],
     once: Once[R, A],
+    workers: int = 1,
 ) -> A:
     """Route an approved plan with no transaction open during the solve; `answer` turns the
     stored draft into what the caller answers (in the storing transaction), `once` runs it
@@ -93,7 +94,9 @@ def compute_routes(
     return prepare_solve_store(
         units,
         prepare=lambda session: routes.prepare(session, plan_id, data, now=now),
-        solve=lambda prepared: routes.solve(prepared, time_limit_s=time_limit_s, osrm=osrm),
+        solve=lambda prepared: routes.solve(
+            prepared, time_limit_s=time_limit_s, osrm=osrm, workers=workers
+        ),
         store=lambda session, prepared, solved: answer(
             session, routes.store(session, prepared, solved, actor)
         ),

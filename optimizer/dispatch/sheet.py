@@ -104,10 +104,9 @@ LABELS: dict[Lang, dict[str, str]] = {
     },
 }
 
-_TEMPLATE = """<!doctype html>
-<html lang="{{ lang }}"><head><meta charset="utf-8">
-<title>{{ t.title }} {{ s.vehicle }} #{{ s.trip }}</title>
-<style>
+#: The sheet's stylesheet, kept inline so a saved or printed sheet needs no other file
+#: (a Content-Security-Policy allows it by its hash).
+STYLE = """
 body { font-family: "Noto Sans", "Noto Sans CJK SC", sans-serif; margin: 1.5cm; color: #111; }
 h1 { font-size: 1.4em; margin: 0 0 .5em; }
 dl.head { display: grid; grid-template-columns: max-content auto; gap: .2em 1em; }
@@ -121,7 +120,15 @@ td.q { text-align: right; }
 .sign span { display: inline-block; width: 16em; border-bottom: 1px solid #333; }
 footer { margin-top: 2em; font-size: .8em; word-break: break-all; }
 @media print { body { margin: 1cm; } }
-</style></head><body>
+"""
+
+_TEMPLATE = (
+    """<!doctype html>
+<html lang="{{ lang }}"><head><meta charset="utf-8">
+<title>{{ t.title }} {{ s.vehicle }} #{{ s.trip }}</title>
+<style>"""
+    + STYLE
+    + """</style></head><body>
 <h1>{{ t.title }}</h1>
 <dl class="head">
 <dt>{{ t.vehicle }}</dt><dd>{{ s.vehicle }} · {{ t.trip }} {{ s.trip }}</dd>
@@ -149,6 +156,7 @@ footer { margin-top: 2em; font-size: .8em; word-break: break-all; }
 {% if s.manifest_sha256 %}<footer>{{ t.manifest }}: {{ s.manifest_sha256 }}</footer>{% endif %}
 </body></html>
 """
+)
 
 _ENV = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
 _COMPILED = _ENV.from_string(_TEMPLATE)

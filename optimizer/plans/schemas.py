@@ -7,12 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.inputs import Id, Strict
+
 Horizon = Annotated[int, Field(strict=True, ge=1, le=180)]
 Hours = Annotated[int, Field(strict=True, ge=0, le=24 * 365)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Public(BaseModel):
@@ -55,7 +53,7 @@ class ForecastCreate(Strict):
     """Forecast the district under its active scenario (or `scenario_id`), from `start`
     (default today) for `horizon` days (default: until the scenario ends, at least 7)."""
 
-    scenario_id: int | None = None
+    scenario_id: Id | None = None
     horizon: Horizon | None = None
     season_length: Annotated[int, Field(strict=True, ge=1, le=365)] = 7
     start: date | None = None
@@ -111,7 +109,7 @@ class PlanCreate(Strict):
     is due within `deadline_h` hours (stock expiring before then is not used)."""
 
     deadline_h: Hours = 72
-    transport_cost_per_tonne_km: Annotated[int, Field(strict=True, ge=0)] = 50
+    transport_cost_per_tonne_km: Annotated[int, Field(strict=True, ge=0, le=1_000_000_000)] = 50
 
 
 class LineUpdate(Strict):

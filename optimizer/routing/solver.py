@@ -12,17 +12,16 @@ local search never calls back into Python (only a warm start's first plan does).
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
+from core import pools
 from core.errors import InvalidInput
 from optimizer.routing import decompose
 from optimizer.routing.compile import Compiled, compile_problem
@@ -30,6 +29,8 @@ from optimizer.routing.diagnose import explain_drops
 from optimizer.routing.model import HORIZON, RoutingProblem
 from optimizer.routing.result import Route, RoutingResult, RoutingStatus, Visit
 from optimizer.routing.search import DEFAULT_PORTFOLIO, SearchStrategy, search_parameters
+
+pools.preload(__name__)  # the search runs in worker processes
 
 #: Wall-clock reserve for building the model and reading the result, per worker.
 _OVERHEAD_S = 0.15
@@ -106,14 +107,13 @@ def solve(
 
 @contextmanager
 def _runner(workers: int) -> Iterator[Runner]:
-    """Run a batch of jobs: in this process for one worker, else in a pool kept for the
-    whole solve (forked, so the problem's arrays are not copied up front)."""
+    """Run a batch of jobs: in this process for one worker, else in a pool of worker
+    processes kept for the whole solve and ended with it (`core.pools`)."""
     if workers == 1:
         yield lambda jobs: [_run(j) for j in jobs]
         return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield lambda jobs: list(pool.map(_run, jobs))
+    with pools.process_pool(workers) as pool:
+        yield lambda jobs: pools.map_all(pool, _run, jobs)
 
 
 def _improve_by_regions(

@@ -360,28 +360,6 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(
     assert wrong.json()["detail"] == ghost.json()["detail"] == "Incorrect username or password."
 
 
-def test_repeated_failures_lock_the_username_known_or_not(
-    anonymous_client: TestClient, people: dict[str, str]
-) -> None:
-    for username in ("auditor", "ghost"):
-        for _ in range(users.MAX_FAILURES):
-            anonymous_client.post(
-                "/auth/token", data={"username": username, "password": "wrong password!"}
-            )
-        locked = anonymous_client.post(
-            "/auth/token", data={"username": username, "password": PASSWORD}
-        )
-        assert locked.status_code == 429, username
-        assert int(locked.headers["Retry-After"]) > 0
-    # other users are not locked out by someone guessing at "auditor"
-    assert (
-        anonymous_client.post(
-            "/auth/token", data={"username": "admin", "password": PASSWORD}
-        ).status_code
-        == 200
-    )
-
-
 @pytest.mark.parametrize(
     ("change", "says"),
     [

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core import pools
 from core.errors import InvalidInput
 from optimizer.demand import forecast, forecast_with_choices, intermittent, selection
 
@@ -130,6 +132,15 @@ def test_a_time_limit_answers_in_time_with_seasonal_naive_for_what_it_could_not_
     late = result.choices[result.choices["reason"].str.contains("time limit")]
     assert len(late) >= 1
     assert set(late["model"]) == {"seasonal_naive"}
+    # the fits still running at the deadline were ended with their pool
+    assert pools.live_pools() == 0
+    workers_left = [
+        worker
+        for child in psutil.Process().children()
+        for worker in child.children(recursive=True)
+        if worker.status() != psutil.STATUS_ZOMBIE
+    ]
+    assert workers_left == []
 
 
 def test_a_time_limit_must_be_positive() -> None:
