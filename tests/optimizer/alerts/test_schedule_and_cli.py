@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from api import schedule
-from api.alerts_schedule import scheduled
+from api.alerts_schedule import refresh_all, scheduled
 from api.app import create_app
 from api.cli import app as cli
 from core.db import get_engine, session_scope
@@ -73,7 +73,7 @@ def test_the_server_records_alerts_on_its_schedule(
         alerts_refresh_interval_s=0.2,
     )
     assert scheduled(settings)
-    rounds = Rounds(schedule.refresh_all)
+    rounds = Rounds(refresh_all)
     monkeypatch.setattr(schedule, "refresh_all", rounds)
     with TestClient(create_app(settings, fresh_engine)):
         rounds.wait_for(1)
