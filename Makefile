@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-postgres lint serve bench clean
+.PHONY: install demo test test-postgres fuzz lint serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 ## Only the PostgreSQL half of the suite, failing if no server is reachable.
 test-postgres: $(STAMP)
 	RELIEF_REQUIRE_PG=1 $(BIN)/pytest -n 2 -m postgres $(PYTEST_ARGS)
+
+## A deeper schemathesis run over the OpenAPI document than the one `make test` includes.
+fuzz: $(STAMP)
+	RELIEF_FUZZ_EXAMPLES=$${RELIEF_FUZZ_EXAMPLES:-25} $(BIN)/pytest -n 2 -m fuzz $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

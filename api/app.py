@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api import problems, schedule
+from api import openapi, problems, schedule
 from api.headers import SecurityHeaders
 from api.middleware import DEFAULT_LIMIT, InFlightLimit, RefuseControlCharacters
 from api.routers import health
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         dependencies = [Depends(require(permission))] if permission else []
         app.include_router(router, dependencies=dependencies)
     install_web(app)
+    openapi.install(app)
     return app
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from api.headers import security_headers
 from core.errors import DomainError, NotAuthenticated
@@ -90,6 +92,8 @@ def install(app: FastAPI) -> None:
         )
         if exc.headers:
             response.headers.update(exc.headers)
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
 
     @app.exception_handler(Exception)
@@ -105,6 +109,35 @@ def install(app: FastAPI) -> None:
         # This answer is sent from outside every middleware, so it takes its headers here.
         response.headers.update(security_headers(request.scope, PROBLEM_JSON))
         return response
+
+
+#: The methods a route may serve, in the order an Allow header lists them.
+METHODS = ("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods of the resource at this path, over all its routes: Starlette's 405
+    names only the first route whose path matched, so a path with GET and POST on two
+    routes said `Allow: POST`. Where templates overlap (`/suppliers/sweep` is also
+    `/suppliers/{supplier_id}`) the resource is the most literal template that matches."""
+    found: dict[str, set[str]] = {}
+    for route in _leaves(request.app.router.routes):
+        if route.matches(request.scope)[0] is not Match.NONE:
+            found.setdefault(route.path_format, set()).update(route.methods or ())
+    if not found:
+        return []
+    resource = min(found, key=lambda template: (template.count("{"), template))
+    return [method for method in METHODS if method in found[resource]]
+
+
+def _leaves(routes: Any) -> Iterator[Route]:
+    """The app's own routes with a path and methods, through included routers (not mounts:
+    a mounted app answers its own 405s)."""
+    for route in routes:
+        if isinstance(route, Route):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from _leaves(route.original_router.routes)
 
 
 def _title(status: int) -> str:

@@ -15,9 +15,18 @@ every string it is given, nested lists and dicts included, with the field they w
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 #: The largest id both databases can hold: PostgreSQL's INTEGER (int4) is the narrower.
 ID_MAX = 2**31 - 1
@@ -85,3 +94,37 @@ def without_control_characters(text: str) -> str:
 
 #: A form field or parameter of plain text: control characters are refused.
 Text = Annotated[str, AfterValidator(refuse_control_characters)]
+
+
+#: The instants a request may name: wide enough for any record of stock or delivery,
+#: narrow enough that converting one to UTC or moving it by a year or two cannot leave
+#: the range Python's datetime holds (0001-01-01T00:30+01:00 is year 0 in UTC).
+MOMENT_MIN = datetime(1900, 1, 1, tzinfo=UTC)
+MOMENT_MAX = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def _not_a_number(value: Any) -> Any:
+    """Refuse a bare number (JSON's 0 or a query's ?at=0.5): pydantic would read it as a
+    Unix time, while the document says an ISO 8601 date-time."""
+    if isinstance(value, bool | int | float):
+        raise ValueError("give a date and time with its zone (ISO 8601), not a number")
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return value
+        raise ValueError("give a date and time with its zone (ISO 8601), not a number")
+    return value
+
+
+def _in_range(value: datetime) -> datetime:
+    if not MOMENT_MIN <= value <= MOMENT_MAX:
+        raise ValueError(
+            f"a date and time between {MOMENT_MIN:%Y-%m-%d} and {MOMENT_MAX:%Y-%m-%d} (UTC)"
+        )
+    return value
+
+
+#: An instant in a request: an ISO 8601 date-time with its zone, between MOMENT_MIN and
+#: MOMENT_MAX. Not a number, not a naive time (a time without a zone is a guess).
+Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_in_range)]

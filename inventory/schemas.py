@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from core.inputs import Id, Strict
+from core.inputs import Id, Moment, Strict
 from inventory.rules import MAX_QUANTITY
 
 Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY)]
@@ -214,7 +214,7 @@ class PointCreate(Strict):
 class MovementBase(Strict):
     reason: Text | None = None
     reference: Reference | None = None
-    occurred_at: datetime | None = Field(
+    occurred_at: Moment | None = Field(
         default=None, description="When it happened (timezone-aware); defaults to now."
     )
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from core.inputs import Id, Strict
+from core.inputs import Id, Moment, Strict
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
@@ -167,8 +167,8 @@ class DeliveryCreate(Strict):
     quantity: Positive
     rejected_quantity: Count = 0
     unit_price_minor: Money
-    promised_at: datetime
-    delivered_at: datetime
+    promised_at: Moment
+    delivered_at: Moment
 
 
 class DeliveryPublic(Public):
@@ -229,7 +229,7 @@ class ContractPublic(Public):
 
 class SpotCheckCreate(Strict):
     found: Count
-    checked_at: datetime | None = Field(
+    checked_at: Moment | None = Field(
         default=None, description="When it was checked (timezone-aware); defaults to now."
     )
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None

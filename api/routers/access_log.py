@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BeforeValidator
 
 from api.deps import SessionDep
 from api.security import access_log
 from api.security.deps import AccessLogReader
 from api.security.personal import Kind
-from core.inputs import ID_MAX
+from core.inputs import ID_MAX, Moment
 
 router = APIRouter(tags=["access log"])
-
-
-def _not_a_number(value: Any) -> Any:
-    """Refuse a bare number: pydantic would read it as a Unix time, the document says a
-    date-time."""
-    if isinstance(value, str):
-        try:
-            float(value)
-        except ValueError:
-            return value
-        raise ValueError("give a date and time with its zone (ISO 8601), not a number")
-    return value
-
-
-Since = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
 
 
 @router.get("/access-log", response_model=access_log.AccessLogPage)
@@ -37,7 +21,7 @@ def read_access_log(
     who: AccessLogReader,
     user: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[\w.-]+$")] = None,
     kind: Kind | None = None,
-    since: Since | None = None,
+    since: Moment | None = None,
     before_id: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=access_log.MAX_PAGE)] = 100,
 ) -> access_log.AccessLogPage:

@@ -78,7 +78,10 @@ class ApiTokenPublic(BaseModel):
 
 
 class ApiTokenCreated(ApiTokenPublic):
-    token: str = Field(description="Shown once; only its hash is kept.")
+    token: str | None = Field(
+        description="Shown once; only its hash is kept. Null when a retry with the same "
+        "Idempotency-Key replays the answer."
+    )
 
 
 @router.post(

@@ -9,7 +9,6 @@ district; a depot manager confirms receipt for their own depots only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
@@ -25,7 +24,7 @@ from api.security.deps import PlanWriter, Reader, StockWriter
 from api.writes import IdempotencyKey, KeyDep, WriteOnce, payload_of
 from core.clock import utcnow
 from core.errors import InvalidInput
-from core.inputs import Id
+from core.inputs import Id, Moment
 from inventory import service as inventory
 from optimizer.dispatch import schemas, service
 from optimizer.dispatch.models import Vehicle
@@ -372,12 +371,10 @@ def dispatch_alerts(
     session: SessionDep,
     who: Reader,
     grace_minutes: Annotated[int, Query(ge=0, le=7 * 24 * 60)] = service.DEFAULT_GRACE_MINUTES,
-    at: datetime | None = None,
+    at: Moment | None = None,
 ) -> list[schemas.AlertPublic]:
     """Manifests not fully received by their expected time plus `grace_minutes`."""
     inventory.get_district(session, district_id)
-    if at is not None and at.tzinfo is None:
-        raise InvalidInput("at must carry a timezone (e.g. 2026-03-01T08:00:00Z).")
     return service.overdue(session, district_id, now=at or utcnow(), grace_minutes=grace_minutes)
 
 

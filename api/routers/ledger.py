@@ -58,7 +58,11 @@ def inclusion_proof(
     return schemas.InclusionProofPublic.of(service.inclusion_proof(session, seq, tree_size))
 
 
-@router.get("/proofs/consistency", response_model=schemas.ConsistencyProofPublic)
+@router.get(
+    "/proofs/consistency",
+    response_model=schemas.ConsistencyProofPublic,
+    responses={404: {"description": "The ledger has no tree of one of these sizes."}},
+)
 def consistency_proof(
     session: SessionDep,
     old_size: Annotated[int, Query(ge=1, le=ID_MAX)],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
@@ -23,7 +23,7 @@ from api.security.deps import Reader, SupplierWriter
 from api.writes import KeyDep, payload_of, read_upload
 from core.clock import utcnow
 from core.errors import FieldProblem, InvalidInput
-from core.inputs import Id
+from core.inputs import Id, Moment
 from suppliers import schemas, service
 from suppliers.models import AgreementContract, SpotCheck, Supplier, SupplierDocument
 
@@ -304,7 +304,7 @@ def list_contracts(
 
 @router.get("/agreements/sources", response_model=list[schemas.AgreementSourcePublic])
 def agreement_sources(
-    session: SessionDep, who: Reader, district_id: Id, as_of: datetime | None = None
+    session: SessionDep, who: Reader, district_id: Id, as_of: Moment | None = None
 ) -> list[schemas.AgreementSource]:
     """The agreements the optimiser may draw on at `as_of` (default: now)."""
     return service.agreement_sources(session, district_id=district_id, as_of=as_of or utcnow())

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from core.inputs import Id, Strict
+from core.inputs import Id, Moment, Strict
 from inventory.rules import MAX_QUANTITY
 
 Code = Annotated[
@@ -65,7 +65,7 @@ class RoutesCreate(Strict):
     that deadline and must arrive by it; each later wave the next `wave_every_h` hours of
     demand (default: the plan's deadline_h), leaving when the wave before it is due."""
 
-    departs_at: AwareDatetime | None = None
+    departs_at: Moment | None = None
     seed: Annotated[int, Field(strict=True, ge=0, le=2**31 - 1)] = 0
     wave_every_h: Annotated[int, Field(strict=True, ge=24, le=24 * 60)] | None = None
 
@@ -258,7 +258,7 @@ class DeliveryConfirm(Strict):
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None
     ) = Field(default=None, description="The lot received (required when any is accepted).")
     expiry_date: date | None = None
-    delivered_at: AwareDatetime | None = Field(default=None, description="Default: now.")
+    delivered_at: Moment | None = Field(default=None, description="Default: now.")
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
     @model_validator(mode="after")

@@ -206,6 +206,12 @@ BAD_RECEIPTS = [
     pytest.param({"surprise": 1}, 422, "surprise", id="unknown-field"),
     pytest.param({"occurred_at": "2020-01-01T00:00:00"}, 422, "timezone", id="naive-time"),
     pytest.param({"occurred_at": "2999-01-01T00:00:00Z"}, 422, "future", id="future-time"),
+    pytest.param({"occurred_at": 0}, 422, "not a number", id="unix-time"),
+    pytest.param({"occurred_at": "0"}, 422, "not a number", id="unix-time-text"),
+    pytest.param(
+        {"occurred_at": "0001-01-01T00:30:00+01:00"}, 422, "between", id="before-year-one-in-utc"
+    ),
+    pytest.param({"occurred_at": "9999-12-31T23:30:00-01:00"}, 422, "between", id="year-10000"),
 ]
 
 
