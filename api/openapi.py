@@ -31,6 +31,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "description": "RFC 9457 problem details. Members beyond the standard five carry the "
     "refusal's particulars (a `reason`, a `retry_after_s`).",
     "type": "object",
+    "additionalProperties": True,
     "required": ["type", "title", "status", "detail", "instance"],
     "properties": {
         "type": {"type": "string", "description": "A URI naming the kind of problem."},

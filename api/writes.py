@@ -1,15 +1,24 @@
-"""Write endpoints' common path: the Idempotency-Key header, replay, and the status code."""
+"""Write endpoints' common path: the Idempotency-Key header, replay, the status code, and
+the answer shaped by the route's declared `response_model`.
+
+A write answers with a `JSONResponse` (so a replay can carry its status and the
+`Idempotent-Replayed` header), which FastAPI sends as it is: it would never apply the
+route's `response_model`. `declared` applies it here, to the answer and to what is kept for
+replays alike, so a write returns exactly what the document says, never a row's other
+columns.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlmodel import Session
 
 from core import idempotency
@@ -42,12 +51,12 @@ def run_write(
     `redact` shapes what is kept for replays (a secret shown once is not stored).
     """
     if key is None:
-        return JSONResponse(jsonable_encoder(action()), status_code=status_code)
+        return JSONResponse(declared(request, action()), status_code=status_code)
     fingerprint = idempotency.fingerprint(request.method, request.url.path, payload)
     stored = idempotency.begin(session, scope=scope, key=key, request_fingerprint=fingerprint)
     if stored is not None:
         return _replayed(stored)
-    body = jsonable_encoder(action())
+    body = declared(request, action())
     idempotency.finish(
         session,
         scope=scope,
@@ -57,6 +66,23 @@ def run_write(
         body=redact(body) if redact else body,
     )
     return JSONResponse(body, status_code=status_code)
+
+
+def declared(request: Request, result: Any) -> Any:
+    """`result` as the JSON of the route's `response_model` (rows and other models read by
+    attribute), or as it is when the route declares none."""
+    model = getattr(request.scope.get("route"), "response_model", None)
+    if model is None:
+        return jsonable_encoder(result)
+    adapter = _adapter(model)
+    return adapter.dump_python(
+        adapter.validate_python(result, from_attributes=True), mode="json", by_alias=True
+    )
+
+
+@cache
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(model)
 
 
 @dataclass(frozen=True)

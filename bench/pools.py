@@ -35,11 +35,11 @@ RESULTS = Path(__file__).parent / "results"
 @contextmanager
 def start_method(name: str) -> Iterator[None]:
     original = pools._context
-    pools._context = lambda: multiprocessing.get_context(name)  # type: ignore[assignment]
+    pools._context = lambda: multiprocessing.get_context(name)
     try:
         yield
     finally:
-        pools._context = original  # type: ignore[assignment]
+        pools._context = original
 
 
 def _series(count: int) -> pd.DataFrame:

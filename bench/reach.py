@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ def generated(seed: int, time_limit_s: float) -> dict[str, Any]:
                 waved.append(replace(base, quantity=q, wave=k))
     places = {depots[s.id]: Point(s.location.lat, s.location.lon) for s in problem.sources}
     points = {communities[c.id]: Point(c.location.lat, c.location.lon) for c in problem.communities}
-    common = {"vehicles": fleet, "depots": places, "communities": points}
+    common: dict[str, Any] = {"vehicles": fleet, "depots": places, "communities": points}
     weight_of = {x.line_id: x.unit_weight_g for x in single}
     fleet_kg = sum(v.weight_capacity_kg for v in fleet)
     depot_t = sum(x.quantity * x.unit_weight_g for x in single) / 1e6
@@ -128,22 +129,19 @@ def generated(seed: int, time_limit_s: float) -> dict[str, Any]:
         "by_supplier": by_supplier,
         "depot_lines_t": round(depot_t, 1),
     }
-    for name, loads, run in (
-        (
-            "waves",
-            waved,
-            lambda p: route_waves(p, waves, seed=seed, time_limit_s=time_limit_s),
-        ),
-        (
-            "one wave",
-            single,
-            lambda p: route(
-                DispatchProblem(**common, loads=p.loads, deadline_s=WAVE_H * 3600),
-                seed=seed,
-                time_limit_s=time_limit_s,
-            ),
-        ),
-    ):
+
+    def waved_routes(p: DispatchProblem) -> DispatchRoutes:
+        return route_waves(p, waves, seed=seed, time_limit_s=time_limit_s)
+
+    def one_wave(p: DispatchProblem) -> DispatchRoutes:
+        single_wave = DispatchProblem(**common, loads=p.loads, deadline_s=WAVE_H * 3600)
+        return route(single_wave, seed=seed, time_limit_s=time_limit_s)
+
+    runs: list[tuple[str, list[Load], Callable[[DispatchProblem], DispatchRoutes]]] = [
+        ("waves", waved, waved_routes),
+        ("one wave", single, one_wave),
+    ]
+    for name, loads, run in runs:
         problem_ = DispatchProblem(loads=tuple(loads), **common)
         started = time.perf_counter()
         routes: DispatchRoutes = run(problem_)

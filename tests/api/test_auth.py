@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -97,8 +98,9 @@ def fill(path: str) -> str:
 
 
 def call(client: TestClient, method: str, path: str, headers: dict[str, str] | None = None) -> int:
-    body = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
-    return client.request(method, fill(path), headers=headers or {}, **body).status_code
+    body: dict[str, Any] = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
+    answer: httpx.Response = client.request(method, fill(path), headers=headers or {}, **body)
+    return answer.status_code
 
 
 def test_every_route_names_a_permission_of_the_matrix(anonymous_client: TestClient) -> None:

@@ -280,7 +280,56 @@ SETTINGS = hypothesis.settings(
 
 
 def _check(case: schemathesis.Case[Any], client: TestClient) -> None:
-    case.validate_response(_send(client, case))
+    response = _send(client, case)
+    case.validate_response(response)
+    declared = _answer_schema(case.method, case.operation.path, response)
+    if declared is not None:
+        extra = undeclared_members(declared, response.json())
+        assert not extra, f"{case.method} {case.formatted_path} answers undeclared {extra}"
+
+
+def _answer_schema(method: str, path: str, response: Any) -> dict[str, Any] | None:
+    """The JSON schema the document declares for this answer, if it is JSON."""
+    operation = DOCUMENT["paths"][path].get(method.lower())
+    answer = None if operation is None else operation["responses"].get(str(response.status_code))
+    content_type = response.headers.get("content-type", "").split(";")[0]
+    if answer is None or not content_type.endswith("json"):
+        return None
+    schema: dict[str, Any] | None = answer.get("content", {}).get(content_type, {}).get("schema")
+    return schema
+
+
+def undeclared_members(schema: dict[str, Any], value: Any, where: str = "$") -> list[str]:
+    """Members of `value` that its schema does not name (an answer must not carry more
+    than the document says: a row's other columns, a field left over from a rename).
+    Schemathesis allows them, as JSON Schema does unless `additionalProperties` is false."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return undeclared_members(DOCUMENT["components"]["schemas"][name], value, where)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            found = [undeclared_members(option, value, where) for option in schema[key]]
+            if key == "allOf":
+                return [member for members in found for member in members]
+            return min(found, key=len)
+    if isinstance(value, dict) and "properties" in schema:
+        open_ended = schema.get("additionalProperties") not in (None, False)
+        extra = [
+            f"{where}.{name}"
+            for name in value
+            if name not in schema["properties"] and not open_ended
+        ]
+        for name, member in value.items():
+            if name in schema["properties"]:
+                extra += undeclared_members(schema["properties"][name], member, f"{where}.{name}")
+        return extra
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [
+            e
+            for i, v in enumerate(value)
+            for e in undeclared_members(schema["items"], v, f"{where}[{i}]")
+        ]
+    return []
 
 
 @BOUNDARIES.parametrize()

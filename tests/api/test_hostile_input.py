@@ -81,11 +81,11 @@ def _path(path: str, route: APIRoute, **values: object) -> str:
 
 
 def _methods(route: APIRoute) -> list[str]:
-    return sorted(m for m in route.methods if m != "HEAD")
+    return sorted(m for m in route.methods or () if m != "HEAD")
 
 
 def _send(client: TestClient, method: str, url: str, **params: object) -> Any:
-    body = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
+    body: dict[str, Any] = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
     return client.request(method, url, params=params or None, **body)
 
 
@@ -122,7 +122,9 @@ def _walk_ids(client: TestClient, prefix: str) -> list[str]:
         queries = [p.name for p in _flat(route).query_params if _is_int(p.field_info.annotation)]
         for method in _methods(route):
             for value in HUGE:
-                cases = [(_path(path, route, **{n: value}), {}) for n in ints]
+                cases: list[tuple[str, dict[str, Any]]] = [
+                    (_path(path, route, **{n: value}), {}) for n in ints
+                ]
                 cases += [(_path(path, route), {n: value}) for n in queries]
                 for url, params in cases:
                     answer = _send(client, method, url, **params)

@@ -98,7 +98,7 @@ def test_a_retention_of_zero_keeps_every_record(fresh_engine: Engine, tmp_path: 
 def test_the_server_prunes_except_at_zero_and_in_tests(
     environment: str, days: int, runs: bool
 ) -> None:
-    settings = Settings(environment=environment, idempotency_retention_days=days)  # type: ignore[arg-type]
+    settings = Settings(environment=environment, idempotency_retention_days=days)
     assert prunes(settings) is runs
 
 

@@ -14,7 +14,8 @@ from api.problems import PROBLEM_JSON
 def document(client: TestClient) -> dict[str, Any]:
     answer = client.get("/openapi.json")
     assert answer.status_code == 200
-    return answer.json()
+    document: dict[str, Any] = answer.json()
+    return document
 
 
 def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

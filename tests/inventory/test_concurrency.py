@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from api.security import service as users
 from core.db import session_scope
@@ -98,7 +99,7 @@ def test_concurrent_transfers_in_opposite_directions_do_not_deadlock_or_lose_sto
         assert service.journal_discrepancies(session) == []
 
 
-def bearer(session, depot_ids: list[int]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def bearer(session: Session, depot_ids: list[int]) -> dict[str, str]:
     """An API token of a depot manager of these depots."""
     user = users.create_user(
         session,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -179,7 +180,8 @@ def test_a_community_worker_acts_at_their_communitys_points_only(
 
     def hand_out(point: int) -> int:
         body = {"depot_id": point, "item_id": d.tent_id, "quantity": 2, "persons": 2}
-        return anonymous_client.post("/distributions", json=body, headers=headers).status_code
+        answer: httpx.Response = anonymous_client.post("/distributions", json=body, headers=headers)
+        return answer.status_code
 
     assert hand_out(mine) == 201
     assert hand_out(theirs) == 403

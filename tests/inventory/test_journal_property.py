@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
@@ -35,7 +37,7 @@ SIGNER = LogSigner.generate("test.example/log")
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.lists(action, min_size=1, max_size=25))
-def test_balances_equal_the_journal(engine: Engine, actions: list[tuple]) -> None:
+def test_balances_equal_the_journal(engine: Engine, actions: list[tuple[Any, ...]]) -> None:
     connection = engine.connect()
     outer = connection.begin()
     session = Session(

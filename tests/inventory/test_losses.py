@@ -4,6 +4,7 @@ signed entries of the same transaction; a lot past its expiry is not received.""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,7 +24,7 @@ def d(session: Session) -> Small:
     return small_district(session)
 
 
-def _entries(session: Session, kind: str) -> list[dict]:
+def _entries(session: Session, kind: str) -> list[dict[str, Any]]:
     size = ledger.tree_size(session)
     found = [ledger.get_entry(session, seq) for seq in range(size)]
     return [e.payload for e in found if e.kind == kind]

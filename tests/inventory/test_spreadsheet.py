@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -13,7 +14,7 @@ from inventory.spreadsheet import detect_format, parse_count, parse_movements, w
 HEADER = "kind,depot,item,lot,expiry,quantity,to_depot,reason\n"
 
 
-def movements(text: str, name: str = "m.csv") -> list:
+def movements(text: str, name: str = "m.csv") -> list[Any]:
     return parse_movements(text.encode(), name, max_rows=1000)
 
 

@@ -54,7 +54,7 @@ def enter(
     web: TestClient, count_id: int, item_id: int, lot: str, counted: str, *, htmx: bool = True
 ) -> httpx.Response:
     page = f"/web/depot/counts/{count_id}"
-    return web.post(
+    answer: httpx.Response = web.post(
         f"{page}/line",
         data={
             "csrf": csrf_of(web, page),
@@ -64,11 +64,13 @@ def enter(
         },
         headers=HTMX if htmx else {},
     )
+    return answer
 
 
 def post_count(web: TestClient, count_id: int) -> httpx.Response:
     page = f"/web/depot/counts/{count_id}"
-    return web.post(f"{page}/post", data={"csrf": csrf_of(web, page)})
+    answer: httpx.Response = web.post(f"{page}/post", data={"csrf": csrf_of(web, page)})
+    return answer
 
 
 def lines(session: Session, count_id: int) -> dict[str, tuple[int, int | None]]:

@@ -57,11 +57,12 @@ def upload(
     web: TestClient, name: str, data: bytes | str, content_type: str = "text/csv"
 ) -> httpx.Response:
     body = data.encode() if isinstance(data, str) else data
-    return web.post(
+    answer: httpx.Response = web.post(
         PAGE,
         data={"csrf": csrf_of(web, PAGE)},
         files={"file": (name, body, content_type)},
     )
+    return answer
 
 
 def imported(session: Session) -> list[Movement]:

@@ -94,7 +94,7 @@ def test_the_server_records_alerts_on_its_schedule(
 def test_the_schedule_is_off_at_zero_and_in_tests(
     environment: str, interval: float, runs: bool
 ) -> None:
-    settings = Settings(environment=environment, alerts_refresh_interval_s=interval)  # type: ignore[arg-type]
+    settings = Settings(environment=environment, alerts_refresh_interval_s=interval)
     assert scheduled(settings) is runs
 
 

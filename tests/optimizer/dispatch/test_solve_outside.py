@@ -22,7 +22,7 @@ from core.db import session_scope
 from core.settings import Settings
 from inventory import service as inventory
 from inventory.models import Movement
-from optimizer.dispatch import routes
+from optimizer.dispatch import planning, routes
 from optimizer.dispatch import service as dispatch
 from optimizer.dispatch.models import RoutePlan
 from optimizer.dispatch.schemas import VehicleCreate, VehicleUpdate
@@ -37,7 +37,7 @@ from tests.waits import WAIT_S
 
 @pytest.fixture
 def solver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Held]:
-    slow = Held(routes.route_waves)
+    slow = Held(planning.route_waves)  # the function `routes` calls by that name
     monkeypatch.setattr(routes, "route_waves", slow)
     yield slow
     slow.release.set()  # never leave a server thread waiting

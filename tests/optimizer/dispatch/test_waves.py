@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -37,7 +38,7 @@ def load(line: int, community: int, quantity: int, wave: int = 1) -> Load:
     return Load(line, DEPOT, community, 100 + line, 200 + line, quantity, 1000, 600, wave=wave)
 
 
-def carried(routes_trips: tuple, wave: int | None = None) -> Counter[int]:
+def carried(routes_trips: tuple[Any, ...], wave: int | None = None) -> Counter[int]:
     out = Counter[int]()
     for t in routes_trips:
         if wave is None or t.wave == wave:

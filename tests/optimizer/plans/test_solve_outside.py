@@ -21,6 +21,7 @@ from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings
 from inventory.models import Movement
+from optimizer import allocation
 from optimizer.plans import forecasts
 from optimizer.plans import plans as plan_rows
 from optimizer.plans import service as plans
@@ -84,7 +85,7 @@ def held_fits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Held]:
 
 @pytest.fixture
 def held_solver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Held]:
-    held = Held(plan_rows.solve)
+    held = Held(allocation.solve)  # the function `plan_rows` calls by that name
     monkeypatch.setattr(plan_rows, "solve", held)
     yield held
     held.release.set()
@@ -239,7 +240,10 @@ def _solved_again(session: Session, plan_id: int) -> None:
 
 def _first_line(session: Session, plan_id: int) -> AllocationLine:
     query = select(AllocationLine).where(col(AllocationLine.plan_id) == plan_id)
-    return session.execute(query.order_by(col(AllocationLine.id)).limit(1)).scalar_one()
+    line: AllocationLine = session.execute(
+        query.order_by(col(AllocationLine.id)).limit(1)
+    ).scalar_one()
+    return line
 
 
 CHANGED = (
