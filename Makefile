@@ -35,7 +35,7 @@ fuzz: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core ledger inventory suppliers optimizer api tests bench
+	$(BIN)/mypy core ledger inventory suppliers optimizer plans dispatch alerts accounts api tests bench
 	$(BIN)/lint-imports
 
 serve: $(STAMP)

@@ -4,7 +4,7 @@ never runs in the test environment). `relief alerts refresh` calls the same
 `refresh_all` from cron.
 
 Several server processes may each run the task: a refresh is safe to run concurrently
-(see `optimizer.alerts.service`), so they only repeat each other's work.
+(see `alerts.service`), so they only repeat each other's work.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from alerts import service as alerts
 from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings
 from inventory import service as inventory
-from optimizer.alerts import service as alerts
 
 
 def refresh_all(

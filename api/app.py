@@ -6,12 +6,12 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from accounts.secrets import load_or_create_secret
 from api import openapi, problems, schedule
 from api.headers import SecurityHeaders
 from api.middleware import DEFAULT_LIMIT, InFlightLimit, RefuseControlCharacters
 from api.routers import health
 from api.security.deps import require
-from api.security.secrets import load_or_create_secret
 from api.web.app import install as install_web
 from core.db import get_engine
 from core.settings import Settings, get_settings

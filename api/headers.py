@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from optimizer.dispatch.sheet import STYLE as SHEET_STYLE
+from dispatch.sheet import STYLE as SHEET_STYLE
 
 CDN = "https://cdn.jsdelivr.net/npm"
 

@@ -34,7 +34,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 import migrations
-from api.security import service as users
+from accounts import service as users
 from core.db import make_engine, session_scope
 from inventory import seed, service
 from ledger.keys import LogSigner

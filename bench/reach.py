@@ -34,10 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.allocation import solve
-from optimizer.allocation.model import SourceKind
-from optimizer.allocation.synthetic import district
-from optimizer.dispatch.planning import (
+from dispatch.planning import (
     DAY_S,
     MAX_TRIPS,
     DispatchProblem,
@@ -48,7 +45,10 @@ from optimizer.dispatch.planning import (
     route,
     route_waves,
 )
-from optimizer.dispatch.routes import split
+from dispatch.routes import split
+from optimizer.allocation import solve
+from optimizer.allocation.model import SourceKind
+from optimizer.allocation.synthetic import district
 from optimizer.routing.travel import Point
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -175,10 +175,10 @@ def demo(time_limit_s: float) -> dict[str, Any]:
     """`relief demo` on a fresh database; its balance, and its routes planned again."""
     from core.clock import utcnow
     from core.db import make_engine, session_scope
+    from dispatch import service as dispatch
+    from dispatch.schemas import RoutesCreate
     from inventory import service as inventory
-    from optimizer.dispatch import service as dispatch
-    from optimizer.dispatch.schemas import RoutesCreate
-    from optimizer.plans import service as plans
+    from plans import service as plans
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/relief.db"

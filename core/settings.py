@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     # the server and by `relief db prune-keys` (0: kept for ever).
     idempotency_retention_days: int = Field(default=30, ge=0, le=3650)
 
-    # Alerts (optimizer.alerts): when something is an alert, and how often they are recorded.
+    # Alerts (alerts): when something is an alert, and how often they are recorded.
     alerts_refresh_interval_s: float = Field(default=900.0, ge=0, le=24 * 3600)  # 0: off
     alerts_service_level: float = Field(default=0.95, ge=0.5, lt=1)
     alerts_days_of_supply: float = Field(default=7.0, gt=0, le=365)

@@ -6,14 +6,14 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlmodel import SQLModel
 
-import api.security.models  # noqa: F401
+import accounts.models  # noqa: F401
+import alerts.models  # noqa: F401
 import core.db
 import core.idempotency
+import dispatch.models  # noqa: F401
 import inventory.models  # noqa: F401  (registers tables on SQLModel.metadata)
 import ledger.models  # noqa: F401
-import optimizer.alerts.models
-import optimizer.dispatch.models
-import optimizer.plans.models  # noqa: F401
+import plans.models  # noqa: F401
 import suppliers.models  # noqa: F401
 
 config = context.config

@@ -37,10 +37,10 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 import migrations
+from accounts.service import Principal
 from api.app import create_app
 from api.deps import get_session, get_units, marked_reads_only, request_reads_only
 from api.security.deps import current_principal
-from api.security.service import Principal
 from core.db import READ_ONLY, make_engine
 from core.settings import Settings
 from tests.ci import in_ci
@@ -120,7 +120,7 @@ def _cheap_password_hashing() -> Iterator[None]:
     """Argon2 with production cost is slow by design; tests sign in hundreds of times."""
     from argon2 import PasswordHasher
 
-    from api.security import secrets
+    from accounts import secrets
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with pytest.MonkeyPatch.context() as patch:

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
-from api.security import service as users
+from accounts import service as users
 from tests.waits import WAIT_S
 
 

@@ -13,22 +13,22 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlmodel import Session, SQLModel
 
 import migrations
-from api.security.models import AccessLog
-from optimizer.dispatch.models import Manifest, ManifestLine, RoutePlan, RouteTrip
-from tests.optimizer.plans.helpers import district_with_history
+from accounts.models import AccessLog
+from dispatch.models import Manifest, ManifestLine, RoutePlan, RouteTrip
+from tests.plans.helpers import district_with_history
 from tests.web.flows import dispatched, fast_settings
 
 pytestmark = pytest.mark.slow
 
 #: The modules whose tables the migrations make (as `migrations/env.py` imports them).
 MODEL_MODULES = (
-    "api.security.models",
+    "accounts.models",
     "core.idempotency",
     "inventory.models",
     "ledger.models",
-    "optimizer.alerts.models",
-    "optimizer.dispatch.models",
-    "optimizer.plans.models",
+    "alerts.models",
+    "dispatch.models",
+    "plans.models",
     "suppliers.models",
 )
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import typer
 from rich.console import Console
 
-from api.security import access_log as log
-from api.security.models import PERSONAL_KINDS
+from accounts import access_log as log
+from accounts.models import PERSONAL_KINDS
 from core.db import get_engine, reading, session_scope
 from core.settings import get_settings
 

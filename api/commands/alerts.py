@@ -6,13 +6,13 @@ import typer
 from rich.console import Console
 from sqlmodel import Session
 
+from alerts import service
 from api.alerts_schedule import refresh_all
 from core.clock import utcnow
 from core.db import get_engine, session_scope
 from core.errors import DomainError
 from core.settings import get_settings
 from inventory import service as inventory
-from optimizer.alerts import service
 
 app = typer.Typer(help="Alerts: record them (for cron), list them.", no_args_is_help=True)
 console = Console()

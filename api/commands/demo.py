@@ -9,9 +9,9 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 import migrations
+from accounts.secrets import load_or_create_secret
 from api.alerts_schedule import refresh_all
 from api.commands import demo_cycle
-from api.security.secrets import load_or_create_secret
 from core.clock import utcnow
 from core.db import get_engine, session_scope
 from core.settings import Settings, get_settings

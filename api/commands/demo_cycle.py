@@ -31,15 +31,8 @@ from api.commands.demo_report import coverage_rows, coverage_svg, render
 from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings
-from inventory import demo_history
-from inventory import service as inventory
-from inventory.schemas import DistributionCreate
-from inventory.seed import DATA_DIR
-from ledger import service as ledger
-from ledger.keys import LogSigner
-from ledger.verify import verify_export
-from optimizer.dispatch import service as dispatch
-from optimizer.dispatch.schemas import (
+from dispatch import service as dispatch
+from dispatch.schemas import (
     DeliveryConfirm,
     PlanBalancePublic,
     ReceiptCreate,
@@ -48,8 +41,15 @@ from optimizer.dispatch.schemas import (
     TripPublic,
     VehicleCreate,
 )
-from optimizer.plans import service as plans
-from optimizer.plans.schemas import PlanCreate, PlanPublic
+from inventory import demo_history
+from inventory import service as inventory
+from inventory.schemas import DistributionCreate
+from inventory.seed import DATA_DIR
+from ledger import service as ledger
+from ledger.keys import LogSigner
+from ledger.verify import verify_export
+from plans import service as plans
+from plans.schemas import PlanCreate, PlanPublic
 from suppliers import schemas as supplier_schemas
 from suppliers import service as suppliers
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from optimizer.plans.schemas import PlanPublic
+from plans.schemas import PlanPublic
 
 #: The report page. The SVGs are drawn by our own code (matplotlib, the dispatch map), so
 #: they are inserted as they are; every other value is escaped.

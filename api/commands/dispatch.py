@@ -13,9 +13,9 @@ from core.clock import utcnow
 from core.db import get_engine, session_scope
 from core.errors import DomainError
 from core.settings import get_settings
+from dispatch import service
+from dispatch.schemas import RoutePlanPublic, RoutesCreate
 from ledger import keys
-from optimizer.dispatch import service
-from optimizer.dispatch.schemas import RoutePlanPublic, RoutesCreate
 from optimizer.routing.osrm import OsrmServer
 
 app = typer.Typer(

@@ -26,11 +26,11 @@ from core.db import get_engine, session_scope
 from core.errors import DomainError
 from core.settings import get_settings
 from inventory import service as inventory
-from optimizer.plans.schemas import PlanCreate, PlanPublic
+from plans.schemas import PlanCreate, PlanPublic
 
 if TYPE_CHECKING:
-    from optimizer.dispatch.schemas import PlanBalancePublic
-    from optimizer.plans.models import DeclaredScenario
+    from dispatch.schemas import PlanBalancePublic
+    from plans.models import DeclaredScenario
 
 plan_app = typer.Typer(help="Allocation plans: create, show, approve.", no_args_is_help=True)
 console = Console()
@@ -62,7 +62,7 @@ def _district_id(session: Session, code: str | None) -> int:
 def _declared(session: Session, district_id: int, scenario: str, replace: bool) -> DeclaredScenario:
     """The district's active scenario from `scenario`: reused if it is the same, else declared
     (closing the active one only with `replace`)."""
-    from optimizer.plans import service
+    from plans import service
 
     path = Path(scenario)
     if path.is_file():
@@ -110,7 +110,7 @@ def forecast(
     ),
 ) -> None:
     """Declare a scenario, forecast the district's demand under it and store the run."""
-    from optimizer.plans import service
+    from plans import service
 
     settings = get_settings()
     try:
@@ -137,7 +137,7 @@ def forecast(
 
 
 def _print_run(session: Session, run_id: int, declared: DeclaredScenario) -> None:
-    from optimizer.plans import service
+    from plans import service
 
     run = service.get_run(session, run_id)
     items = {i.id: i.code for i in inventory.list_items(session)}
@@ -161,7 +161,7 @@ def _print_run(session: Session, run_id: int, declared: DeclaredScenario) -> Non
 
 
 def _write_chart(session: Session, run_id: int, which: str, out: Path) -> None:
-    from optimizer.plans import service
+    from plans import service
 
     community_code, _, item_code = which.partition("/")
     run = service.get_run(session, run_id)
@@ -183,7 +183,7 @@ def _write_chart(session: Session, run_id: int, which: str, out: Path) -> None:
 
 
 def _print_reserves(session: Session, run_id: int, service_level: float) -> None:
-    from optimizer.plans import service
+    from plans import service
 
     table = Table(title=f"Reserve levels at {service_level:.0%}")
     for name in ("depot", "item", "reserve", "on hand", "gap"):
@@ -201,7 +201,7 @@ def create(
     deadline_h: int = typer.Option(72, "--deadline-h", min=0, help="Hours until demand is due."),
 ) -> None:
     """Allocate for the active scenario and its latest forecast; stored as a draft."""
-    from optimizer.plans import service
+    from plans import service
 
     settings = get_settings()
     try:
@@ -223,8 +223,8 @@ def create(
 @plan_app.command("show")
 def show(plan_id: int = typer.Argument(..., help="Plan id.")) -> None:
     """A plan's summary, each community's reasons, and where every allocated unit went."""
-    from optimizer.dispatch import service as dispatch
-    from optimizer.plans import service
+    from dispatch import service as dispatch
+    from plans import service
 
     settings = get_settings()
     try:
@@ -259,9 +259,9 @@ def print_balance(b: PlanBalancePublic) -> None:
 @plan_app.command("approve")
 def approve(plan_id: int = typer.Argument(..., help="Plan id.")) -> None:
     """Approve a draft plan; approved plans never change."""
+    from dispatch import service as dispatch
     from ledger import keys
-    from optimizer.dispatch import service as dispatch
-    from optimizer.plans import service
+    from plans import service
 
     settings = get_settings()
     signer = keys.load_or_create(settings.resolved_ledger_key_file, settings.ledger_origin)

@@ -25,8 +25,8 @@ from core.clock import utcnow
 from core.db import get_engine, session_scope
 from core.errors import DomainError, InvalidInput
 from core.settings import get_settings
+from dispatch import service as dispatch
 from inventory import service as inventory
-from optimizer.dispatch import service as dispatch
 from optimizer.routing.formats import customer_routes, format_solution, read_instance
 from optimizer.routing.solver import solve as solve_routes
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
-from api.security import service as users
+from accounts import service as users
 from core.db import get_engine, session_scope
 from core.errors import DomainError
 from core.settings import get_settings

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from accounts import access_log
+from accounts.access_log import Kind
 from api.deps import SessionDep
-from api.security import access_log
 from api.security.deps import AccessLogReader
-from api.security.personal import Kind
 from core.inputs import ID_MAX, Moment
 
 router = APIRouter(tags=["access log"])

@@ -1,7 +1,7 @@
 """Alert routes: a district's alerts now, refreshing their record, acknowledging one.
 
 Reading evaluates the rules at that moment (and records nothing); `refresh` records them;
-see `optimizer.alerts.service`. Evaluation reads a whole district, so every route here is
+see `alerts.service`. Evaluation reads a whole district, so every route here is
 a plain `def` (FastAPI runs it in a worker thread).
 """
 
@@ -13,14 +13,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from accounts import scope
+from alerts import schemas, service
+from alerts.models import AlertRecord
 from api.deps import SessionDep, SettingsDep
-from api.security import scope
 from api.security.deps import PlanWriter, Reader
 from api.writes import KeyDep
 from core.clock import utcnow
 from core.inputs import Id
-from optimizer.alerts import schemas, service
-from optimizer.alerts.models import AlertRecord
 
 router = APIRouter(tags=["alerts"])
 

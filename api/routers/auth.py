@@ -11,12 +11,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 
+from accounts import service as users
+from accounts.models import ApiToken
+from accounts.secrets import issue_access_token
 from api.deps import SessionDep
 from api.problems import problem
-from api.security import service as users
 from api.security.deps import TokenOwner, UserManager
-from api.security.models import ApiToken
-from api.security.secrets import issue_access_token
 from api.writes import IdempotencyKey, KeyDep, payload_of
 from core.errors import NotAuthenticated, NotPermitted
 from core.inputs import Id, Strict

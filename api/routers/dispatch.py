@@ -17,20 +17,20 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from accounts import scope
 from api.deps import SessionDep, SettingsDep, UnitsDep, end_reads, reads_only
 from api.routers.ledger import LedgerSignerDep
-from api.security import scope
 from api.security.deps import PlanWriter, Reader, StockWriter
 from api.writes import IdempotencyKey, KeyDep, WriteOnce, payload_of
 from core.clock import utcnow
 from core.errors import InvalidInput
 from core.inputs import Id, Moment
+from dispatch import schemas, service
+from dispatch.models import Vehicle
+from dispatch.travel import OsrmFetch
 from inventory import service as inventory
-from optimizer.dispatch import schemas, service
-from optimizer.dispatch.models import Vehicle
-from optimizer.dispatch.travel import OsrmFetch
-from optimizer.plans import service as plans
 from optimizer.routing.osrm import OsrmServer
+from plans import service as plans
 
 router = APIRouter(tags=["dispatch"])
 

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from accounts import scope
 from api.deps import SessionDep
-from api.security import scope
 from api.security.deps import Reader, RegistryWriter, StockWriter
 from api.writes import KeyDep, payload_of
 from core.inputs import Id

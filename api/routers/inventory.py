@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from accounts import scope
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
-from api.security import personal, scope
+from api.security import personal
 from api.security.deps import DistrictCreator, Reader, RegistryWriter, StockWriter
 from api.writes import KeyDep, payload_of, read_upload
 from core.inputs import ID_MAX, Id

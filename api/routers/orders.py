@@ -7,15 +7,15 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from accounts import scope
 from api.deps import SessionDep
 from api.routers.ledger import LedgerSignerDep
-from api.security import scope
 from api.security.deps import Reader, StockWriter
 from api.writes import KeyDep, payload_of
 from core.clock import utcnow
 from core.inputs import Id
-from optimizer.dispatch import schemas, service
-from optimizer.plans import service as plans
+from dispatch import schemas, service
+from plans import service as plans
 
 router = APIRouter(tags=["delivery orders"])
 

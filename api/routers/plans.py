@@ -17,18 +17,18 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from accounts import scope
 from api.deps import SessionDep, SettingsDep, UnitsDep, end_reads, reads_only
 from api.routers.ledger import LedgerSignerDep
-from api.security import scope
 from api.security.deps import PlanWriter, Reader
 from api.writes import KeyDep, WriteOnce, payload_of
 from core.clock import utcnow
 from core.errors import InvalidInput
 from core.inputs import Id
+from dispatch import service as dispatch
 from inventory import service as inventory
-from optimizer.dispatch import service as dispatch
-from optimizer.plans import schemas, service
-from optimizer.plans.models import DeclaredScenario, ForecastRow, ForecastRun
+from plans import schemas, service
+from plans.models import DeclaredScenario, ForecastRow, ForecastRun
 
 router = APIRouter(tags=["plans"])
 

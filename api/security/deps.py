@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from accounts import roles
+from accounts.secrets import API_TOKEN_PREFIX
+from accounts.service import Principal, resolve_access_token, resolve_api_token
 from api.deps import SessionDep
-from api.security import roles
-from api.security.secrets import API_TOKEN_PREFIX
-from api.security.service import Principal, resolve_access_token, resolve_api_token
 from core.errors import NotAuthenticated, NotPermitted
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="auth/token", auto_error=False)

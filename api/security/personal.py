@@ -26,23 +26,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from accounts import roles
+from accounts.access_log import Kind
+from accounts.models import AccessLog
+from accounts.service import Principal
 from api.deps import SessionDep, UnitsDep, request_reads_only
-from api.security import roles
-from api.security.models import AccessLog
-from api.security.service import Principal
 from core.db import UnitsOfWork
 from inventory import service as inventory
 from inventory.models import Community
 from inventory.schemas import CommunityPublic
 from suppliers import service as suppliers
 from suppliers.schemas import SupplierPublic
-
-Kind = Literal["community_groups", "supplier_contacts"]
 
 PERMISSION: Final[dict[str, str]] = {
     "community_groups": "personal.groups",

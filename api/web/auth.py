@@ -16,9 +16,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
+from accounts import roles
+from accounts.service import Principal, resolve_access_token
 from api.deps import SessionDep
-from api.security import roles
-from api.security.service import Principal, resolve_access_token
 from core.errors import InvalidInput, NotAuthenticated
 from core.inputs import first_control
 

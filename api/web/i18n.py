@@ -303,7 +303,7 @@ ZH: Final[dict[str, str]] = {
     "Record the spot check": "记录抽查",
     "The decision is recorded and signed.": "决定已记录并签名。",
     "The spot check is recorded and signed.": "抽查已记录并签名。",
-    # alerts (optimizer.alerts: kinds, severities, the rules' messages and actions; the
+    # alerts (alerts: kinds, severities, the rules' messages and actions; the
     # kinds "Lot expiring", "Supplier document expiring", "Agreement expiring" are above)
     "Severity": "级别",
     "Since": "开始时间",

@@ -211,7 +211,7 @@ PATTERNS: Final[tuple[tuple[str, str], ...]] = (
     ("unknown item '{item}'", "未知的物资“{item}”"),
     ("{item} has a shelf life: give the expiry date", "{item} 有保质期：请填写有效期"),
     ("lot {lot} is new: give its expiry date", "批次 {lot} 是新批次：请填写有效期"),
-    # --- dispatch receipts and manifests (optimizer.dispatch)
+    # --- dispatch receipts and manifests (dispatch)
     (
         "Manifest {manifest} carries nothing for depot {depot}.",
         "运单 {manifest} 没有发往仓库 {depot} 的物资。",
@@ -233,7 +233,7 @@ PATTERNS: Final[tuple[tuple[str, str], ...]] = (
         "方案 {plan} 在生成这些路线后已有改动；请重新计算路线。",
     ),
     ("Plan {plan} already has approved routes.", "方案 {plan} 已有批准的路线。"),
-    # --- plans, routes, scenarios, forecasts (optimizer.plans, optimizer.dispatch.routes)
+    # --- plans, routes, scenarios, forecasts (plans, dispatch.routes)
     (
         "Plan {plan} is {status}; approve it before routing.",
         "方案 {plan} {status}；请先批准再计算路线。",
@@ -303,7 +303,7 @@ PATTERNS: Final[tuple[tuple[str, str], ...]] = (
         "{item} {quantity} 保留在协调员锁定的行上",
     ),
     ("short of {n} item(s): {items}", "缺少 {n} 种物资：{items}"),
-    # --- routes: travel data not used, lines left off the trips (optimizer.dispatch)
+    # --- routes: travel data not used, lines left off the trips (dispatch)
     (
         "the district's travel table does not name {places} and {n} more",
         "本区的行程表没有 {places} 等另外 {n} 个地点",
@@ -337,7 +337,7 @@ PATTERNS: Final[tuple[tuple[str, str], ...]] = (
         "{name} 须带时区（例如 2026-03-01T08:00:00Z）。",
     ),
     ("{name} cannot be in the future.", "{name} 不能是将来的时间。"),
-    # --- alerts (optimizer.alerts.service)
+    # --- alerts (alerts.service)
     (
         "Alert {alert} was resolved at {when} UTC; there is nothing to acknowledge.",
         "预警 {alert} 已于 {when} UTC 解除，无需标记。",

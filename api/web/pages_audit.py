@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from accounts import access_log, roles
+from accounts.models import PERSONAL_KINDS
 from api.deps import SessionDep, SettingsDep
-from api.security import access_log, roles
-from api.security.models import PERSONAL_KINDS
 from api.web import auth
 from api.web.render import render
 from core.errors import NotFound

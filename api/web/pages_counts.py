@@ -23,9 +23,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from accounts import scope
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
-from api.security import scope
 from api.web import auth, once
 from api.web.forms import FormFields, attempt
 from api.web.pages_depot import chosen_depot

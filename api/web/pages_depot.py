@@ -3,7 +3,7 @@ community's receiving depot the distributions to residents (发放登记).
 
 Depot managers see and change only their own depots, community workers their community's
 depot and distribution points, coordinators those of their district (the same scopes as
-the API, `api.security.scope`).
+the API, `accounts.scope`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from accounts import scope
+from accounts.service import Principal
 from api.deps import SessionDep
-from api.security import personal, scope
-from api.security.service import Principal
+from api.security import personal
 from api.web import auth, once
 from api.web.forms import FormFields, Outcome, attempt, parse
 from api.web.render import render

@@ -13,10 +13,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from accounts import scope
+from accounts.service import Principal
+from alerts import service as alerts
+from alerts.texts import KIND_LABELS
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
-from api.security import personal, scope
-from api.security.service import Principal
+from api.security import personal
 from api.web import auth, district_map, once
 from api.web.forms import FormFields, Outcome, attempt, parse
 from api.web.render import render
@@ -24,12 +27,10 @@ from core.clock import utcnow
 from core.errors import Conflict, InvalidInput
 from core.inputs import Id
 from core.settings import Settings
+from dispatch import service as dispatch
 from inventory import schemas
 from inventory import service as inventory
-from optimizer.alerts import service as alerts
-from optimizer.alerts.texts import KIND_LABELS
-from optimizer.dispatch import service as dispatch
-from optimizer.plans import service as plans
+from plans import service as plans
 
 router = APIRouter(prefix="/district")
 

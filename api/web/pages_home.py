@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from accounts.secrets import issue_access_token
+from accounts.service import TooManyAttempts, authenticate
 from api.deps import SessionDep, SettingsDep
-from api.security.secrets import issue_access_token
-from api.security.service import TooManyAttempts, authenticate
 from api.web import auth
 from api.web.i18n import LANGUAGES
 from api.web.render import render

@@ -3,7 +3,7 @@
 A delivery order comes from an approved plan's agreement line. The depot it is bound for
 (a community depot or distribution point) confirms once what arrived: the units accepted
 into stock (with their lot), the units refused on quality, and a note; the rest counts as
-not delivered. Confirming is the API's service call (`optimizer.dispatch.service.
+not delivered. Confirming is the API's service call (`dispatch.service.
 confirm_order`), all or nothing, and feeds the supplier's grade.
 """
 
@@ -15,21 +15,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from accounts import scope
+from accounts.service import Principal
 from api.deps import SessionDep
 from api.routers.ledger import LedgerSignerDep
-from api.security import scope
-from api.security.service import Principal
 from api.web import auth, once
 from api.web.forms import FormFields, Outcome, attempt, parse
 from api.web.pages_depot import items_by_id
 from api.web.render import render
 from core.clock import utcnow
 from core.inputs import Id
+from dispatch import schemas
+from dispatch import service as dispatch
+from dispatch.models import DeliveryOrder
 from inventory import service as inventory
 from ledger.keys import LogSigner
-from optimizer.dispatch import schemas
-from optimizer.dispatch import service as dispatch
-from optimizer.dispatch.models import DeliveryOrder
 from suppliers import service as suppliers
 
 router = APIRouter(prefix="/deliveries")

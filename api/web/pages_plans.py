@@ -3,8 +3,8 @@ coverage and the reasons the allocation gives, approving it; its routes drawn on
 district map with the stops in order and their arrival times; computing routes, approving
 and dispatching them; each trip's route sheet and map.
 
-Every change is the service call the API makes (`optimizer.plans.service`,
-`optimizer.dispatch.service`), run once per form shown (`once`) inside a savepoint: a
+Every change is the service call the API makes (`plans.service`,
+`dispatch.service`), run once per form shown (`once`) inside a savepoint: a
 refusal is shown on the plan's page and changes nothing. Routing is CPU-bound, so these
 routes are plain `def` (FastAPI runs them in its worker threads).
 """
@@ -20,11 +20,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from accounts import scope
+from accounts.service import Principal
 from api.deps import SessionDep, SettingsDep, UnitsDep, end_reads, reads_only
 from api.routers.dispatch import OsrmDep
 from api.routers.ledger import LedgerSignerDep
-from api.security import scope
-from api.security.service import Principal
 from api.web import auth, once, route_map
 from api.web.forms import FormFields, Outcome, attempt, refusal
 from api.web.pages_district import district_of
@@ -33,13 +33,13 @@ from api.web.solves import PageOnce
 from core.clock import utcnow
 from core.errors import DomainError, InvalidInput
 from core.inputs import Id
+from dispatch import schemas as dispatch_schemas
+from dispatch import service as dispatch
 from inventory import service as inventory
 from inventory.models import Community, Depot, Item
 from ledger import keys
-from optimizer.dispatch import schemas as dispatch_schemas
-from optimizer.dispatch import service as dispatch
-from optimizer.plans import schemas as plan_schemas
-from optimizer.plans import service as plans
+from plans import schemas as plan_schemas
+from plans import service as plans
 from suppliers import service as suppliers
 
 router = APIRouter(prefix="/plans")

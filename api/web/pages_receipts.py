@@ -2,8 +2,8 @@
 (received in full, short, or damaged, with the quantity that arrived usable and a reason).
 
 A depot manager sees and confirms only their own depots' lines; a coordinator those of
-their district (`api.security.scope`, as the API). Confirming is the API's service call
-(`optimizer.dispatch.service.receive`): the usable stock moves from transit into the
+their district (`accounts.scope`, as the API). Confirming is the API's service call
+(`dispatch.service.receive`): the usable stock moves from transit into the
 depot, the rest is written off with its reason, and a signed entry is appended, all or
 nothing. A receipt that does not add up, or one already made, is refused with the reason
 next to its line and changes nothing.
@@ -18,9 +18,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from accounts import scope
+from accounts.service import Principal
 from api.deps import SessionDep, SettingsDep
-from api.security import scope
-from api.security.service import Principal
 from api.web import auth, once
 from api.web.forms import FormFields, Outcome, attempt
 from api.web.pages_depot import items_by_id, my_depots
@@ -28,10 +28,10 @@ from api.web.render import render
 from core.clock import utcnow
 from core.errors import NotFound
 from core.inputs import Id
+from dispatch import schemas
+from dispatch import service as dispatch
 from inventory import service as inventory
 from ledger import keys
-from optimizer.dispatch import schemas
-from optimizer.dispatch import service as dispatch
 
 router = APIRouter(prefix="/receipts")
 

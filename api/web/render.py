@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from api.security.service import Principal
+from accounts.service import Principal
 from api.web import auth
 from api.web.i18n import LANGUAGES
 from api.web.messages import say, translate_errors
@@ -50,7 +50,7 @@ def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """A page with the layout's context: language, translator, user, navigation, CSRF token."""
-    from api.security import roles
+    from accounts import roles
 
     lang = language(request)
     full: dict[str, Any] = {

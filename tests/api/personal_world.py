@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from api.security import service as users
-from api.security.models import AccessLog
+from accounts import service as users
+from accounts.models import AccessLog
 from suppliers import schemas as supplier_schemas
 from suppliers import service as suppliers
 from tests.inventory.factories import Small, small_district

@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.security import roles
-from api.security import service as users
-from api.security.secrets import issue_access_token, load_or_create_secret
+from accounts import roles
+from accounts import service as users
+from accounts.secrets import issue_access_token, load_or_create_secret
 from core.clock import utcnow
 from core.settings import Settings
 from inventory import service as inventory

@@ -12,18 +12,18 @@ from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 from typer.testing import CliRunner
 
+from alerts.models import AlertRecord
 from api.cli import app
 from core.db import get_engine, session_scope
 from core.settings import get_settings
+from dispatch import service as dispatch
+from dispatch.models import DeliveryOrder, Manifest, ManifestLine, RouteTrip, Vehicle
 from inventory import service as inventory
 from inventory.models import Distribution, Movement, StockBalance
 from ledger.keys import load_or_create
 from ledger.models import LedgerEntry
 from ledger.verify import verify_export
-from optimizer.alerts.models import AlertRecord
-from optimizer.dispatch import service as dispatch
-from optimizer.dispatch.models import DeliveryOrder, Manifest, ManifestLine, RouteTrip, Vehicle
-from optimizer.plans.models import AllocationPlanRow, DeclaredScenario, ForecastRun
+from plans.models import AllocationPlanRow, DeclaredScenario, ForecastRun
 from suppliers.models import AgreementContract, QualificationDecision, Supplier
 
 runner = CliRunner()

@@ -51,8 +51,8 @@ from schemathesis.openapi.checks import UnsupportedMethodResponse
 from sqlalchemy import Engine, create_engine
 from sqlmodel import Session
 
+from accounts import service as users
 from api.app import create_app
-from api.security import service as users
 from api.security.deps import current_principal
 from core.db import make_engine
 from core.inputs import control_character

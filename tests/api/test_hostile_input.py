@@ -101,7 +101,7 @@ def d(session: Session) -> Small:
 @pytest.fixture
 def pages(session: Session, engine: Engine, settings: Settings, d: Small) -> Iterator[TestClient]:
     """The pages signed in as an administrator, over HTTPS (the cookies are Secure)."""
-    from api.security import service as users
+    from accounts import service as users
 
     users.create_user(session, username="root", password=PASSWORD, role="admin")
     app = _app(session, engine, settings)

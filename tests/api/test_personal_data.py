@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from accounts import service as users
+from accounts.models import AccessLog
 from api.app import create_app
 from api.security import personal
-from api.security import service as users
-from api.security.models import AccessLog
 from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings, get_settings

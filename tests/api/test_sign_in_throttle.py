@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.security import service as users
+from accounts import service as users
 from core.clock import utcnow
 from core.settings import Settings
 from tests.conftest import _app

@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.security import service as users
+from accounts import service as users
 from core.db import session_scope
 from core.settings import Settings
 from inventory import schemas, service

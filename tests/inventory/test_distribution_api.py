@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from api.security import service as users
+from accounts import service as users
 from inventory import schemas, service
 from inventory.models import Distribution, Movement
 from tests.inventory.factories import Small, small_district

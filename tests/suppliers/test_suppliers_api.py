@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
-from api.security import service as users
+from accounts import service as users
 from core.clock import utcnow
 from core.settings import Settings
 from ledger import service as ledger

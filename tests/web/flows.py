@@ -14,19 +14,19 @@ from sqlmodel import Session, SQLModel
 
 from core.clock import utcnow
 from core.settings import Settings
+from dispatch import schemas as dispatch_schemas
+from dispatch import service as dispatch
+from dispatch.models import Manifest, ManifestLine, RoutePlan, RouteTrip
 from inventory import service as inventory
 from inventory.models import Movement, StockBalance
 from ledger import keys
 from ledger.models import LedgerEntry
-from optimizer.dispatch import schemas as dispatch_schemas
-from optimizer.dispatch import service as dispatch
-from optimizer.dispatch.models import Manifest, ManifestLine, RoutePlan, RouteTrip
-from optimizer.plans import schemas as plan_schemas
-from optimizer.plans import service as plans
+from plans import schemas as plan_schemas
+from plans import service as plans
 from suppliers import schemas as supplier_schemas
 from suppliers import service as suppliers
 from tests.inventory.factories import Small
-from tests.optimizer.plans.helpers import scenario
+from tests.plans.helpers import scenario
 from tests.suppliers.helpers import contract_body, supplier_body
 
 ROUTING_S = 1.0

@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from alerts import facts, texts
 from api.web.i18n import ZH
 from core.settings import Settings
-from optimizer.alerts import facts, texts
+from tests.alerts.helpers import Troubled, count_rows, expected_keys, stored
+from tests.alerts.helpers import troubled_district as build
 from tests.inventory.factories import Small
-from tests.optimizer.alerts.helpers import Troubled, count_rows, expected_keys, stored
-from tests.optimizer.alerts.helpers import troubled_district as build
 from tests.web.conftest import csrf_of, sign_in
 
 ACK = "/web/district/alerts/acknowledge"

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.security import service as users
+from accounts import service as users
 from core.clock import utcnow
 from core.settings import Settings
 from inventory import schemas
@@ -194,7 +194,7 @@ def planning_site(tmp_path: Path) -> Iterator[tuple[str, Engine, Small, Settings
     agreement reserve. Solver time limits are small."""
     import migrations
     from core.db import make_engine
-    from tests.optimizer.plans.helpers import district_with_history
+    from tests.plans.helpers import district_with_history
     from tests.web.flows import fast_settings, supplier_with_reserve
 
     url = f"sqlite:///{tmp_path / 'e2e.db'}"
@@ -218,8 +218,8 @@ def planning_site(tmp_path: Path) -> Iterator[tuple[str, Engine, Small, Settings
 def test_a_coordinator_approves_routes_and_dispatches_a_plan(
     browser: Any, planning_site: Any, tmp_path: Path
 ) -> None:
-    from optimizer.dispatch import service as dispatch
-    from optimizer.plans import service as plans
+    from dispatch import service as dispatch
+    from plans import service as plans
     from tests.web.flows import balance, draft_plan, fleet
 
     base, engine, d, _ = planning_site
@@ -277,7 +277,7 @@ def test_a_coordinator_approves_routes_and_dispatches_a_plan(
 def test_a_depot_manager_confirms_a_dispatch_on_a_phone(
     browser: Any, planning_site: Any, tmp_path: Path
 ) -> None:
-    from optimizer.dispatch.models import ManifestLine
+    from dispatch.models import ManifestLine
     from tests.web.flows import balance, dispatched, lines_to
 
     base, engine, d, settings = planning_site
@@ -376,7 +376,7 @@ def test_procurement_records_a_spot_check_and_a_decision(
 def test_a_community_worker_hands_out_and_confirms_a_supplier_delivery_on_a_phone(
     browser: Any, planning_site: Any, tmp_path: Path
 ) -> None:
-    from optimizer.dispatch import service as dispatch
+    from dispatch import service as dispatch
     from tests.web.flows import draft_plan, qualified_reserve
 
     base, engine, d, settings = planning_site

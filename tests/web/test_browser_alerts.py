@@ -14,9 +14,9 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.security import service as users
+from accounts import service as users
 from core.settings import Settings
-from tests.optimizer.alerts.helpers import Troubled, stored, troubled_district
+from tests.alerts.helpers import Troubled, stored, troubled_district
 from tests.serve import served
 from tests.web.conftest import PASSWORD
 from tests.web.test_browser import _axe, _sign_in, browser

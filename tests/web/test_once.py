@@ -25,11 +25,11 @@ from core.settings import Settings
 from inventory import schemas
 from inventory import service as inventory
 from inventory.models import Lot, Movement, StockCount, StockCountLine
-from optimizer.plans import service as plans
+from plans import service as plans
+from tests.alerts.helpers import Troubled, stored
+from tests.alerts.helpers import troubled_district as build
 from tests.inventory.factories import Small
-from tests.optimizer.alerts.helpers import Troubled, stored
-from tests.optimizer.alerts.helpers import troubled_district as build
-from tests.optimizer.plans.helpers import district_with_history
+from tests.plans.helpers import district_with_history
 from tests.web.conftest import post, sign_in
 from tests.web.flows import draft_plan, fast_settings
 from tests.web.stock import balances, movements_of_count, problem_rows, receive, snapshot

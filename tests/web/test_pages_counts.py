@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from api.security import service as users
+from accounts import service as users
 from inventory import schemas
 from inventory import service as inventory
 from inventory.models import Lot, StockCount, StockCountLine

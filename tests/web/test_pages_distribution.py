@@ -7,14 +7,14 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.security import service as users
+from accounts import service as users
 from core.clock import utcnow
 from core.settings import Settings
+from dispatch import service as dispatch
+from dispatch.models import DeliveryOrder
 from inventory import schemas
 from inventory import service as inventory
 from ledger import keys
-from optimizer.dispatch import service as dispatch
-from optimizer.dispatch.models import DeliveryOrder
 from tests.inventory.factories import Small
 from tests.web.conftest import PASSWORD, csrf_of, sign_in
 from tests.web.flows import draft_plan, qualified_reserve, snapshot
@@ -56,7 +56,7 @@ def test_a_depot_manager_hands_out_on_the_page_and_a_bad_count_is_shown(
 
 
 def _with_orders(session: Session, settings: Settings) -> tuple[Small, list[DeliveryOrder]]:
-    from tests.optimizer.plans.helpers import district_with_history
+    from tests.plans.helpers import district_with_history
 
     d = district_with_history(session)
     qualified_reserve(session, d, settings)

@@ -11,16 +11,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from api.security import service as users
+from accounts import service as users
 from api.web.messages import translate_message
 from core.clock import utcnow
 from core.settings import Settings
+from dispatch import service as dispatch
+from dispatch.models import Manifest
 from inventory.models import Movement
-from optimizer.dispatch import service as dispatch
-from optimizer.dispatch.models import Manifest
-from optimizer.plans import service as plans
+from plans import service as plans
 from tests.inventory.factories import Small, small_district
-from tests.optimizer.plans.helpers import district_with_history
+from tests.plans.helpers import district_with_history
 from tests.web.conftest import PASSWORD, csrf_of, sign_in
 from tests.web.flows import (
     approved_plan,

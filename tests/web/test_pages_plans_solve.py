@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from core.settings import Settings
-from optimizer.dispatch import planning, routes
-from optimizer.dispatch import service as dispatch
+from dispatch import planning, routes
+from dispatch import service as dispatch
 from tests.inventory.factories import Small
-from tests.optimizer.plans.helpers import district_with_history
+from tests.plans.helpers import district_with_history
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.flows import approved_plan, fast_settings
 

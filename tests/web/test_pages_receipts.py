@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from core.settings import Settings
+from dispatch.models import Manifest, ManifestLine
 from ledger.models import LedgerEntry
-from optimizer.dispatch.models import Manifest, ManifestLine
 from tests.inventory.factories import Small
-from tests.optimizer.plans.helpers import district_with_history
+from tests.plans.helpers import district_with_history
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.flows import balance, dispatched, fast_settings, lines_to, snapshot
 

@@ -22,9 +22,9 @@ from starlette.routing import Mount
 from api import headers
 from api.headers import CONTENT_SECURITY_POLICY, DOCS_POLICIES, HSTS, SVG_POLICY
 from core.settings import Settings
-from optimizer.dispatch.sheet import render_html
+from dispatch.sheet import render_html
 from tests.conftest import _app
-from tests.optimizer.dispatch.test_sheet import sheet
+from tests.dispatch.test_sheet import sheet
 from tests.web.conftest import sign_in
 
 WEB = Path(headers.__file__).resolve().parent / "web"
