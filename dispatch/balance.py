@@ -194,7 +194,7 @@ def balance(session: Session, plan_id: int) -> Balance:
         )
         for x in plan.lines
     ]
-    approved = [r for r in routes.list_for(session, plan_id) if r.status == "approved"]
+    approved = [r for r in routes.list_routes(session, plan_id) if r.status == "approved"]
     carried: dict[int, int] = defaultdict(int)
     waiting: dict[int, int] = defaultdict(int)
     received: dict[int, int] = defaultdict(int)
@@ -221,7 +221,7 @@ def balance(session: Session, plan_id: int) -> Balance:
                 by_reason[x["reason"]] = by_reason.get(x["reason"], 0) + c["quantity"]
     ordered: dict[int, int] = {}
     accepted: dict[int, int] = {}
-    for o in order_store.list_for(session, plan_id=plan_id):
+    for o in order_store.list_orders(session, plan_id=plan_id):
         ordered[o.plan_line_id] = o.quantity
         accepted[o.plan_line_id] = o.accepted_quantity or 0
     return account(

@@ -24,13 +24,13 @@ from ledger.keys import LogSigner
 from plans import service as plans
 
 
-def approve(
+def approve_routes(
     session: Session, route_plan_id: int, signer: LogSigner, *, actor: str, now: datetime
 ) -> RoutePlan:
     """Approve a draft and dispatch its first wave: manifests, `dispatch` movements into
     transit, ledger entries. Later waves are dispatched by `dispatch_wave` when their day
     comes, so their stock stays on the depots' books until it is loaded."""
-    row = routes.get(session, route_plan_id, for_update=True)
+    row = routes.get_routes(session, route_plan_id, for_update=True)
     if row.status != "draft":
         raise Conflict(f"Route plan {route_plan_id} is already approved and dispatched.")
     plan_row = plans.get_plan(session, row.plan_id, for_update=True)
@@ -38,7 +38,7 @@ def approve(
         raise Conflict(
             f"Plan {row.plan_id} has changed since these routes were made; route it again."
         )
-    if any(r.status == "approved" for r in routes.list_for(session, row.plan_id)):
+    if any(r.status == "approved" for r in routes.list_routes(session, row.plan_id)):
         raise Conflict(f"Plan {row.plan_id} already has approved routes.")
     trips = routes.trips(session, route_plan_id)
     if not trips:
@@ -68,7 +68,7 @@ def dispatch_wave(
     transit, a `dispatch.sent` entry each. Refused (nothing written) for a draft, a wave
     that is not in the routes, one already dispatched, one whose earlier wave is not, or
     when a source no longer holds the stock."""
-    row = routes.get(session, route_plan_id, for_update=True)
+    row = routes.get_routes(session, route_plan_id, for_update=True)
     if row.status != "approved":
         raise Conflict(f"Route plan {route_plan_id} is a draft; approve it first.")
     trips = routes.trips(session, route_plan_id)
@@ -79,7 +79,7 @@ def dispatch_wave(
             f"{', '.join(map(str, waves))}.",
             extra={"waves": waves},
         )
-    sent = {m.trip_id for m in list_for(session, route_plan_id)}
+    sent = {m.trip_id for m in list_manifests(session, route_plan_id)}
     mine = [t for t in trips if t.wave == wave]
     if all((t.id or 0) in sent for t in mine):
         raise Conflict(f"Wave {wave} of route plan {route_plan_id} is already dispatched.")
@@ -178,7 +178,7 @@ def to_doc(
     plan_id: int,
     trip: RouteTrip,
 ) -> ManifestDoc:
-    vehicle = vehicles.get(session, manifest.vehicle_id)
+    vehicle = vehicles.get_vehicle(session, manifest.vehicle_id)
     return ManifestDoc(
         manifest_id=manifest.id or 0,
         plan_id=plan_id,
@@ -208,7 +208,7 @@ def to_doc(
     )
 
 
-def get(session: Session, manifest_id: int, *, for_update: bool = False) -> Manifest:
+def get_manifest(session: Session, manifest_id: int, *, for_update: bool = False) -> Manifest:
     query = select(Manifest).where(col(Manifest.id) == manifest_id)
     query = query.with_for_update() if for_update else query
     found: Manifest | None = session.execute(query).scalar_one_or_none()
@@ -222,12 +222,12 @@ def lines_of(session: Session, manifest_id: int) -> list[ManifestLine]:
     return list(session.execute(query.order_by(col(ManifestLine.id))).scalars())
 
 
-def list_for(session: Session, route_plan_id: int) -> Sequence[Manifest]:
+def list_manifests(session: Session, route_plan_id: int) -> Sequence[Manifest]:
     query = select(Manifest).where(col(Manifest.route_plan_id) == route_plan_id)
     return session.execute(query.order_by(col(Manifest.id))).scalars().all()
 
 
-def for_depots(
+def manifests_for_depots(
     session: Session, depot_ids: Collection[int] | None, *, awaiting: bool, limit: int = 50
 ) -> Sequence[Manifest]:
     """Manifests carrying lines to `depot_ids` (None: every depot): with `awaiting`, those
@@ -248,14 +248,14 @@ def for_depots(
 
 def manifest_document(session: Session, manifest_id: int) -> dict[str, object]:
     """The manifest's canonical document, rebuilt from its rows, with its SHA-256."""
-    manifest = get(session, manifest_id)
-    row = routes.get(session, manifest.route_plan_id)
+    manifest = get_manifest(session, manifest_id)
+    row = routes.get_routes(session, manifest.route_plan_id)
     trip = routes.get_trip(session, manifest.trip_id)
     doc = to_doc(session, manifest, lines_of(session, manifest_id), plan_id=row.plan_id, trip=trip)
     return {"sha256": digest(doc), "document": document(doc)}
 
 
-def public(session: Session, manifest: Manifest) -> ManifestPublic:
+def manifest_public(session: Session, manifest: Manifest) -> ManifestPublic:
     out = ManifestPublic.model_validate(manifest)
     out.lines = [ManifestLinePublic.model_validate(x) for x in lines_of(session, manifest.id or 0)]
     return out

@@ -73,7 +73,7 @@ def _names(session: Session, district_id: int) -> _Names:
     )
 
 
-def import_csv(
+def import_travel_matrix(
     session: Session, district_id: int, data: bytes, *, actor: str, now: datetime
 ) -> TravelMatrixPublic:
     """Replace the district's travel table with the CSV in `data`, or refuse it whole."""
@@ -106,7 +106,7 @@ def import_csv(
         for position, place in enumerate(places)
     )
     session.flush()
-    return public(session, district_id)
+    return travel_matrix(session, district_id)
 
 
 def _parse(text: str, names: _Names, district: str) -> tuple[list[Place], MatrixTable]:
@@ -211,7 +211,7 @@ def _get(session: Session, district_id: int) -> TravelMatrix:
     return found
 
 
-def public(session: Session, district_id: int) -> TravelMatrixPublic:
+def travel_matrix(session: Session, district_id: int) -> TravelMatrixPublic:
     row = _get(session, district_id)
     written = _names(session, district_id).written()
     places = _places(session, row.id or 0)
@@ -225,7 +225,7 @@ def public(session: Session, district_id: int) -> TravelMatrixPublic:
     )
 
 
-def export_csv(session: Session, district_id: int) -> str:
+def export_travel_matrix(session: Session, district_id: int) -> str:
     """The district's travel table as CSV, in the form `import_csv` reads."""
     row = _get(session, district_id)
     written = _names(session, district_id).written()
@@ -243,7 +243,7 @@ def export_csv(session: Session, district_id: int) -> str:
     return out.getvalue()
 
 
-def remove(session: Session, district_id: int) -> None:
+def remove_travel_matrix(session: Session, district_id: int) -> None:
     """Delete the district's travel table (routing falls back to OSRM or the estimate)."""
     row = _get(session, district_id)
     session.execute(delete(TravelMatrixPlace).where(col(TravelMatrixPlace.matrix_id) == row.id))

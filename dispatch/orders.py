@@ -66,7 +66,7 @@ def document(
     }
 
 
-def issue_for_plan(
+def issue_orders(
     session: Session,
     plan_id: int,
     district_id: int,
@@ -152,7 +152,7 @@ def issue_for_plan(
     return orders
 
 
-def get(session: Session, order_id: int, *, for_update: bool = False) -> DeliveryOrder:
+def get_order(session: Session, order_id: int, *, for_update: bool = False) -> DeliveryOrder:
     query = select(DeliveryOrder).where(col(DeliveryOrder.id) == order_id)
     query = query.with_for_update() if for_update else query
     found: DeliveryOrder | None = session.execute(query).scalar_one_or_none()
@@ -161,7 +161,7 @@ def get(session: Session, order_id: int, *, for_update: bool = False) -> Deliver
     return found
 
 
-def list_for(
+def list_orders(
     session: Session,
     *,
     plan_id: int | None = None,
@@ -181,7 +181,7 @@ def list_for(
     return list(session.execute(query.order_by(col(DeliveryOrder.id))).scalars())
 
 
-def confirm(
+def confirm_order(
     session: Session,
     order_id: int,
     data: DeliveryConfirm,
@@ -192,7 +192,7 @@ def confirm(
 ) -> DeliveryOrder:
     """Confirm once what arrived against the order at its receiving depot; a second
     confirmation, or one from another depot, is refused and changes nothing."""
-    order = get(session, order_id, for_update=True)
+    order = get_order(session, order_id, for_update=True)
     if data.depot_id != order.destination_depot_id:
         depot = inventory.get_depot(session, order.destination_depot_id)
         raise Conflict(
@@ -273,5 +273,5 @@ def confirm(
     return order
 
 
-def public(order: DeliveryOrder) -> DeliveryOrderPublic:
+def order_public(order: DeliveryOrder) -> DeliveryOrderPublic:
     return DeliveryOrderPublic.model_validate(order)

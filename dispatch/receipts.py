@@ -17,9 +17,9 @@ from sqlmodel import Session, col
 
 from core.clock import as_utc
 from core.errors import Conflict, FieldProblem, InvalidInput
-from dispatch.manifests import get, lines_of
+from dispatch.manifests import get_manifest, lines_of
 from dispatch.models import Manifest, ManifestLine
-from dispatch.schemas import AlertPublic, ReceiptCreate, ReceiptLine
+from dispatch.schemas import DispatchAlertPublic, ManifestReceiptCreate, ReceiptLine
 from inventory import service as inventory
 from ledger import service as ledger
 from ledger.keys import LogSigner
@@ -31,7 +31,7 @@ DEFAULT_GRACE_MINUTES = 120
 def receive(
     session: Session,
     manifest_id: int,
-    data: ReceiptCreate,
+    data: ManifestReceiptCreate,
     signer: LogSigner,
     *,
     actor: str,
@@ -39,7 +39,7 @@ def receive(
 ) -> Manifest:
     """Confirm every line of the manifest bound for `data.depot_id`; refused if any of
     them was confirmed before or the lines given are not exactly that depot's."""
-    manifest = get(session, manifest_id, for_update=True)
+    manifest = get_manifest(session, manifest_id, for_update=True)
     lines = {
         x.id: x for x in lines_of(session, manifest_id) if x.destination_depot_id == data.depot_id
     }
@@ -131,7 +131,7 @@ def _check_lines(given: Sequence[ReceiptLine], lines: dict[int | None, ManifestL
 
 def overdue(
     session: Session, district_id: int, *, now: datetime, grace_minutes: int
-) -> list[AlertPublic]:
+) -> list[DispatchAlertPublic]:
     """Manifests of the district with unconfirmed lines past expected time + grace."""
     cutoff = now - timedelta(minutes=grace_minutes)
     query = select(Manifest).where(
@@ -143,7 +143,7 @@ def overdue(
     for m in session.execute(query.order_by(col(Manifest.expected_at))).scalars():
         open_lines = [x for x in lines_of(session, m.id or 0) if x.outcome is None]
         out.append(
-            AlertPublic(
+            DispatchAlertPublic(
                 manifest_id=m.id or 0,
                 vehicle_id=m.vehicle_id,
                 source_depot_id=m.source_depot_id,

@@ -97,7 +97,7 @@ class SolvedRoutes:
     travel: Travel | None
 
 
-def create(
+def create_routes(
     session: Session,
     plan_id: int,
     data: RoutesCreate,
@@ -217,7 +217,7 @@ def active_fleet(session: Session, district_id: int) -> tuple[FleetVehicle, ...]
             v.shift_minutes,
             v.speed_kmh,
         )
-        for v in vehicles.list_for(session, district_id, active_only=True)
+        for v in vehicles.list_vehicles(session, district_id, active_only=True)
     )
 
 
@@ -450,7 +450,7 @@ def _cargo(c: Cargo) -> dict[str, Any]:
     return {"line_id": c.line_id, "item_id": c.item_id, "lot_id": c.lot_id, "quantity": c.quantity}
 
 
-def get(session: Session, route_plan_id: int, *, for_update: bool = False) -> RoutePlan:
+def get_routes(session: Session, route_plan_id: int, *, for_update: bool = False) -> RoutePlan:
     query = select(RoutePlan).where(col(RoutePlan.id) == route_plan_id)
     query = query.with_for_update() if for_update else query
     found: RoutePlan | None = session.execute(query).scalar_one_or_none()
@@ -459,7 +459,7 @@ def get(session: Session, route_plan_id: int, *, for_update: bool = False) -> Ro
     return found
 
 
-def list_for(session: Session, plan_id: int) -> Sequence[RoutePlan]:
+def list_routes(session: Session, plan_id: int) -> Sequence[RoutePlan]:
     query = select(RoutePlan).where(col(RoutePlan.plan_id) == plan_id)
     return session.execute(query.order_by(col(RoutePlan.id))).scalars().all()
 
@@ -476,7 +476,7 @@ def get_trip(session: Session, trip_id: int) -> RouteTrip:
     return found
 
 
-def public(session: Session, row: RoutePlan) -> RoutePlanPublic:
+def routes_public(session: Session, row: RoutePlan) -> RoutePlanPublic:
     sent = set(
         session.execute(
             select(col(Manifest.trip_id)).where(col(Manifest.route_plan_id) == row.id)

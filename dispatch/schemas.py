@@ -201,14 +201,14 @@ class ReceiptLine(Strict):
         return self
 
 
-class ReceiptCreate(Strict):
+class ManifestReceiptCreate(Strict):
     """Every line of the manifest bound for `depot_id`, each exactly once."""
 
     depot_id: Id
     lines: Annotated[list[ReceiptLine], Field(min_length=1, max_length=10_000)]
 
 
-class AlertPublic(BaseModel):
+class DispatchAlertPublic(BaseModel):
     manifest_id: int
     vehicle_id: int
     source_depot_id: int

@@ -19,34 +19,28 @@ from sqlmodel import Session
 from core.db import UnitsOfWork
 from core.solves import Once, prepare_solve_store
 from dispatch import balance, routes
-from dispatch.manifests import approve as approve_routes
-from dispatch.manifests import dispatch_wave, manifest_document
-from dispatch.manifests import for_depots as manifests_for_depots
-from dispatch.manifests import get as get_manifest
-from dispatch.manifests import list_for as list_manifests
-from dispatch.manifests import public as manifest_public
-from dispatch.matrix import export_csv as export_travel_matrix
-from dispatch.matrix import import_csv as import_travel_matrix
-from dispatch.matrix import public as travel_matrix
-from dispatch.matrix import remove as remove_travel_matrix
+from dispatch.manifests import (
+    approve_routes,
+    dispatch_wave,
+    get_manifest,
+    list_manifests,
+    manifest_document,
+    manifest_public,
+    manifests_for_depots,
+)
+from dispatch.matrix import (
+    export_travel_matrix,
+    import_travel_matrix,
+    remove_travel_matrix,
+    travel_matrix,
+)
 from dispatch.models import RoutePlan
-from dispatch.orders import confirm as confirm_order
-from dispatch.orders import get as get_order
-from dispatch.orders import issue_for_plan as issue_orders
-from dispatch.orders import list_for as list_orders
-from dispatch.orders import public as order_public
+from dispatch.orders import confirm_order, get_order, issue_orders, list_orders, order_public
 from dispatch.receipts import DEFAULT_GRACE_MINUTES, overdue, receive
-from dispatch.routes import create as create_routes
-from dispatch.routes import get as get_routes
-from dispatch.routes import get_trip
-from dispatch.routes import list_for as list_routes
-from dispatch.routes import public as routes_public
+from dispatch.routes import create_routes, get_routes, get_trip, list_routes, routes_public
 from dispatch.schemas import PlanBalancePublic, RoutesCreate
 from dispatch.travel import OsrmFetch
-from dispatch.vehicles import create as create_vehicle
-from dispatch.vehicles import get as get_vehicle
-from dispatch.vehicles import list_for as list_vehicles
-from dispatch.vehicles import update as update_vehicle
+from dispatch.vehicles import create_vehicle, get_vehicle, list_vehicles, update_vehicle
 from dispatch.views import map_svg, route_sheet, sheet_html
 from inventory import service as inventory
 from ledger.keys import LogSigner

@@ -17,7 +17,7 @@ from inventory import service as inventory
 BASE_KINDS = ("community_depot", "district_warehouse", "enterprise_reserve")
 
 
-def create(session: Session, district_id: int, data: VehicleCreate) -> Vehicle:
+def create_vehicle(session: Session, district_id: int, data: VehicleCreate) -> Vehicle:
     """Register a vehicle; both depots must be active depots of the district."""
     inventory.get_district(session, district_id)
     end_depot_id = data.end_depot_id if data.end_depot_id is not None else data.start_depot_id
@@ -49,23 +49,25 @@ def create(session: Session, district_id: int, data: VehicleCreate) -> Vehicle:
     return vehicle
 
 
-def get(session: Session, vehicle_id: int) -> Vehicle:
+def get_vehicle(session: Session, vehicle_id: int) -> Vehicle:
     found = session.get(Vehicle, vehicle_id)
     if found is None:
         raise NotFound(f"Vehicle {vehicle_id} does not exist.", extra={"id": vehicle_id})
     return found
 
 
-def list_for(session: Session, district_id: int, *, active_only: bool = False) -> Sequence[Vehicle]:
+def list_vehicles(
+    session: Session, district_id: int, *, active_only: bool = False
+) -> Sequence[Vehicle]:
     query = select(Vehicle).where(col(Vehicle.district_id) == district_id)
     if active_only:
         query = query.where(col(Vehicle.active).is_(True))
     return session.execute(query.order_by(col(Vehicle.code))).scalars().all()
 
 
-def update(session: Session, vehicle_id: int, data: VehicleUpdate) -> Vehicle:
+def update_vehicle(session: Session, vehicle_id: int, data: VehicleUpdate) -> Vehicle:
     """Take a vehicle out of service or back; routes already made keep it."""
-    vehicle = get(session, vehicle_id)
+    vehicle = get_vehicle(session, vehicle_id)
     vehicle.active = data.active
     session.flush()
     return vehicle

@@ -24,7 +24,7 @@ from inventory import service as inventory
 def route_sheet(session: Session, trip_id: int, *, lang: Lang) -> RouteSheet:
     """One trip's sheet data, with names in `lang` and the manifest's hash once dispatched."""
     trip = routes.get_trip(session, trip_id)
-    vehicle = vehicles.get(session, trip.vehicle_id)
+    vehicle = vehicles.get_vehicle(session, trip.vehicle_id)
 
     def name(entity: object) -> str:
         return str(getattr(entity, "name_zh" if lang == "zh" else "name_en"))

@@ -18,8 +18,8 @@ from sqlmodel import Session, col
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, NotFound
 from inventory import losses, registry, schemas
-from inventory.journal import Op
 from inventory.models import Depot, Item, Lot, Movement, StockBalance, StockCount, StockCountLine
+from inventory.planner import Op
 from inventory.rules import variances
 from inventory.stock import LotKey, OpMeta, apply, lock_depot_items, resolve_lots
 from ledger.keys import LogSigner
@@ -54,7 +54,7 @@ def _book(session: Session, depot_id: int) -> dict[int, int]:
     return {row.lot_id: int(row.quantity) for row in rows}
 
 
-def start(session: Session, data: schemas.CountCreate, *, actor: str) -> schemas.CountPublic:
+def start_count(session: Session, data: schemas.CountCreate, *, actor: str) -> schemas.CountPublic:
     depot = registry.get_depot(session, data.depot_id)
     # Lock the depot row: two counts started at once cannot both find no open count.
     session.execute(select(col(Depot.id)).where(col(Depot.id) == depot.id).with_for_update())
@@ -87,10 +87,10 @@ def start(session: Session, data: schemas.CountCreate, *, actor: str) -> schemas
         for row in lots
     )
     session.flush()
-    return view(session, count.id or 0)
+    return view_count(session, count.id or 0)
 
 
-def enter(
+def enter_count_lines(
     session: Session, count_id: int, entries: Sequence[schemas.CountLineEntry], *, actor: str
 ) -> schemas.CountPublic:
     """Record counted quantities; a lot the books do not hold at this depot is added."""
@@ -140,10 +140,10 @@ def enter(
         line.counted = entry.counted
         line.expected = book.get(lot_id, 0)
     session.flush()
-    return view(session, count_id)
+    return view_count(session, count_id)
 
 
-def view(session: Session, count_id: int) -> schemas.CountPublic:
+def view_count(session: Session, count_id: int) -> schemas.CountPublic:
     count = _get_count(session, count_id)
     rows = session.execute(
         select(StockCountLine, col(Item.code), Lot)
@@ -184,7 +184,7 @@ def view(session: Session, count_id: int) -> schemas.CountPublic:
     )
 
 
-def post(
+def post_count(
     session: Session, count_id: int, *, actor: str, signer: LogSigner
 ) -> tuple[schemas.CountPublic, list[Movement]]:
     """Apply each counted line's variance to the books, in one action, and sign the count
@@ -219,15 +219,15 @@ def post(
     count.posted_by = actor
     count.posted_at = utcnow()
     session.flush()
-    posted = view(session, count_id)
+    posted = view_count(session, count_id)
     losses.count_posted(session, signer, posted, movements[0].action_id if movements else "", actor)
     return posted, movements
 
 
-def cancel(session: Session, count_id: int, *, actor: str) -> schemas.CountPublic:
+def cancel_count(session: Session, count_id: int, *, actor: str) -> schemas.CountPublic:
     count = _open(session, count_id)
     count.status = "cancelled"
     count.posted_by = actor
     count.posted_at = utcnow()
     session.flush()
-    return view(session, count_id)
+    return view_count(session, count_id)

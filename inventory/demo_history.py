@@ -22,8 +22,8 @@ from sqlmodel import Session, col
 
 from core.errors import InvalidInput
 from inventory import registry
-from inventory.journal import Op
 from inventory.models import Community, Depot, Lot
+from inventory.planner import Op
 from inventory.stock import LotKey, OpMeta, apply, resolve_lots
 
 #: Lot numbers of the history's replenishment lots start with this (and mark it as done).

@@ -16,13 +16,13 @@ from sqlmodel import Session, col
 
 from core.errors import Conflict
 from inventory import registry, schemas
-from inventory.journal import Op
 from inventory.models import RECEIVING_KINDS, Depot, Distribution
 from inventory.movements import lot_id_of, meta_of
+from inventory.planner import Op
 from inventory.stock import apply
 
 
-def record(
+def record_distribution(
     session: Session, data: schemas.DistributionCreate, *, actor: str
 ) -> schemas.DistributionPublic:
     depot = registry.get_depot(session, data.depot_id)
@@ -53,7 +53,7 @@ def record(
     return schemas.DistributionPublic.model_validate(row)
 
 
-def list_for(
+def list_distributions(
     session: Session,
     *,
     depot_ids: Sequence[int] | None = None,

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from core.clock import utcnow
 from core.errors import FieldProblem, InvalidInput
 from inventory import counts, losses, movements, registry, schemas, spreadsheet
-from inventory.journal import Op, OpKind
 from inventory.models import Depot, Item
+from inventory.planner import Op, OpKind
 from inventory.stock import LotKey, OpMeta, apply, expired_receipts, resolve_lots
 from ledger.keys import LogSigner
 
@@ -258,13 +258,13 @@ def import_count(
     for row in rows:
         by_depot.setdefault(depots[row.depot].id or 0, []).append(row)
     for depot_id, depot_rows in by_depot.items():
-        started = counts.start(
+        started = counts.start_count(
             session,
             schemas.CountCreate(depot_id=depot_id, note=f"imported from {filename[:400]}"),
             actor=actor,
         )
-        counts.enter(session, started.id, _entries(depot_rows, items), actor=actor)
-        _, posted = counts.post(session, started.id, actor=actor, signer=signer)
+        counts.enter_count_lines(session, started.id, _entries(depot_rows, items), actor=actor)
+        _, posted = counts.post_count(session, started.id, actor=actor, signer=signer)
         written += len(posted)
         if posted:
             action_ids.append(posted[0].action_id)

@@ -11,8 +11,8 @@ from sqlmodel import Session, col
 from core.clock import utcnow
 from core.errors import Conflict, FieldProblem, InvalidInput
 from inventory import losses, registry, schemas
-from inventory.journal import Op
 from inventory.models import Depot, Item, Lot, Movement, StockBalance
+from inventory.planner import Op
 from inventory.stock import LotKey, OpMeta, apply, expired_receipts, resolve_lots, reverse
 from ledger.keys import LogSigner
 

@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from core.errors import InvalidInput
 from inventory import registry, schemas
-from inventory.journal import Op
 from inventory.models import ReorderLevel
+from inventory.planner import Op
 from inventory.stock import LotKey, OpMeta, apply, resolve_lots
 
 DATA_DIR = Path(__file__).resolve().parent / "data"

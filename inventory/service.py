@@ -6,14 +6,8 @@ transaction, opened by the API's session dependency or the command line's `sessi
 
 from __future__ import annotations
 
-from inventory.counts import cancel as cancel_count
-from inventory.counts import enter as enter_count_lines
-from inventory.counts import post as post_count
-from inventory.counts import start as start_count
-from inventory.counts import view as view_count
-from inventory.distributions import handed_out
-from inventory.distributions import list_for as list_distributions
-from inventory.distributions import record as record_distribution
+from inventory.counts import cancel_count, enter_count_lines, post_count, start_count, view_count
+from inventory.distributions import handed_out, list_distributions, record_distribution
 from inventory.history import daily_issue_history
 from inventory.imports import export_stock, import_count, import_movements
 from inventory.movements import (
@@ -45,7 +39,7 @@ from inventory.registry import (
     safety_floors,
     set_reorder_levels,
 )
-from inventory.stock import find_movement as get_movement
+from inventory.stock import get_movement
 from inventory.transit import TransitMove, deliver, lot_numbers, send, transit_depot
 from inventory.views import below_reorder, expiring, stock_by_community, supply_days
 

@@ -4,7 +4,7 @@ Writers of one depot × item are serialised before anything is read: SQLite by t
 every transaction takes at BEGIN IMMEDIATE, PostgreSQL by a transaction-scoped advisory lock
 per depot × item taken in a fixed order (so two transfers in opposite directions cannot
 deadlock). Under that lock the balances are read, the operations are planned in memory by
-`inventory.journal.plan`, and the lines and new balances are written. The database's
+`inventory.planner.plan`, and the lines and new balances are written. The database's
 `quantity >= 0` check is the last line of defence, never the first.
 """
 
@@ -22,8 +22,8 @@ from sqlmodel import Session, SQLModel, col
 
 from core.clock import as_utc, utcnow
 from core.errors import Conflict, FieldProblem, InvalidInput, NotFound, NotPermitted
-from inventory.journal import LotInfo, Op, plan
 from inventory.models import Depot, Lot, Movement, StockBalance
+from inventory.planner import LotInfo, Op, plan
 
 T = TypeVar("T")
 
@@ -310,7 +310,7 @@ def _bind(name: str) -> object:
     return bindparam(name)
 
 
-def find_movement(session: Session, movement_id: int) -> Movement:
+def get_movement(session: Session, movement_id: int) -> Movement:
     movement = session.get(Movement, movement_id)
     if movement is None:
         raise NotFound(f"Movement {movement_id} does not exist.")
@@ -331,7 +331,7 @@ def reverse(
     never reversed here. `allowed_depots` (None: all) must hold every depot the reversal
     changes, the far side of a transfer included.
     """
-    original = find_movement(session, movement_id)
+    original = get_movement(session, movement_id)
     if original.kind == "reversal":
         raise Conflict(f"Movement {movement_id} is itself a reversal; record a new movement.")
     depot = session.get(Depot, original.depot_id)

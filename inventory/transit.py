@@ -19,8 +19,8 @@ from sqlmodel import Session, col
 
 from core.errors import InvalidInput
 from inventory import registry
-from inventory.journal import Op
 from inventory.models import Depot, Lot, Movement
+from inventory.planner import Op
 from inventory.stock import OpMeta, apply
 
 TRANSIT_KIND = "in_transit"

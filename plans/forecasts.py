@@ -63,7 +63,7 @@ class SolvedForecast:
     choices: list[dict[str, Any]]
 
 
-def run(
+def run_forecast(
     session: Session,
     district_id: int,
     *,
@@ -174,11 +174,11 @@ def default_horizon(declared: DeclaredScenario, begin: date) -> int:
 
 def _scenario_for(session: Session, district_id: int, scenario_id: int | None) -> DeclaredScenario:
     if scenario_id is None:
-        found = scenarios.active(session, district_id)
+        found = scenarios.active_scenario(session, district_id)
         if found is None:
             raise Conflict("The district has no active scenario; declare one first.")
         return found
-    declared = scenarios.get(session, scenario_id)
+    declared = scenarios.get_scenario(session, scenario_id)
     if declared.district_id != district_id:
         raise NotFound(f"Scenario {scenario_id} is not a scenario of district {district_id}.")
     return declared

@@ -53,7 +53,7 @@ class PreparedPlan:
     """A re-solve's `draft_fingerprint` as read; empty for a new plan."""
 
 
-def create(
+def create_plan(
     session: Session,
     district_id: int,
     data: PlanCreate,
@@ -73,7 +73,7 @@ def prepare_create(
 ) -> PreparedPlan:
     """Build a new plan's problem from the stock, agreements and forecast (reads only)."""
     inventory.get_district(session, district_id)
-    declared = scenarios.active(session, district_id)
+    declared = scenarios.active_scenario(session, district_id)
     if declared is None:
         raise Conflict("The district has no active scenario; declare one first.")
     run = forecasts.latest_run(session, district_id, declared.id or 0)
@@ -115,7 +115,7 @@ def store_create(
     now: datetime,
 ) -> AllocationPlanRow:
     """Store a new draft; refused if the active scenario or its latest forecast changed."""
-    declared = scenarios.active(session, prepared.district_id)
+    declared = scenarios.active_scenario(session, prepared.district_id)
     if declared is None or declared.id != prepared.scenario_id:
         raise Conflict(
             "The district's active scenario changed while the plan was solved; "
@@ -147,7 +147,7 @@ def store_create(
     return plan
 
 
-def get(session: Session, plan_id: int, *, for_update: bool = False) -> AllocationPlanRow:
+def get_plan(session: Session, plan_id: int, *, for_update: bool = False) -> AllocationPlanRow:
     query = select(AllocationPlanRow).where(col(AllocationPlanRow.id) == plan_id)
     query = query.with_for_update() if for_update else query
     found: AllocationPlanRow | None = session.execute(query).scalar_one_or_none()
@@ -156,13 +156,13 @@ def get(session: Session, plan_id: int, *, for_update: bool = False) -> Allocati
     return found
 
 
-def list_for(session: Session, district_id: int) -> Sequence[AllocationPlanRow]:
+def list_plans(session: Session, district_id: int) -> Sequence[AllocationPlanRow]:
     query = select(AllocationPlanRow).where(col(AllocationPlanRow.district_id) == district_id)
     return session.execute(query.order_by(col(AllocationPlanRow.id))).scalars().all()
 
 
 def _draft(session: Session, plan_id: int) -> AllocationPlanRow:
-    plan = get(session, plan_id, for_update=True)
+    plan = get_plan(session, plan_id, for_update=True)
     if plan.status != "draft":
         raise Conflict(f"Plan {plan_id} is {plan.status}; an approved plan does not change.")
     return plan
@@ -235,7 +235,7 @@ def draft_fingerprint(plan: AllocationPlanRow, lines: Sequence[AllocationLine]) 
 
 def prepare_resolve(session: Session, plan_id: int) -> PreparedPlan:
     """Read a draft's problem and its locked lines (reads only)."""
-    plan = get(session, plan_id)
+    plan = get_plan(session, plan_id)
     if plan.status != "draft":
         raise Conflict(f"Plan {plan_id} is {plan.status}; an approved plan does not change.")
     lines = _lines(session, plan_id)
@@ -410,7 +410,7 @@ def _reasons(solution: AllocationPlan, locks: Sequence[problem.Lock]) -> list[di
     return out
 
 
-def public(session: Session, plan: AllocationPlanRow) -> PlanPublic:
+def plan_public(session: Session, plan: AllocationPlanRow) -> PlanPublic:
     """The plan with its lines and fills, as the API answers it."""
     plan_id = plan.id or 0
     return PlanPublic(
@@ -435,6 +435,6 @@ def public(session: Session, plan: AllocationPlanRow) -> PlanPublic:
 
 def demand_by_day(session: Session, plan_id: int) -> dict[tuple[int, int], dict[date, float]]:
     """The demand the plan covers, per community × item and day (from its forecast run)."""
-    row = get(session, plan_id)
+    row = get_plan(session, plan_id)
     run = forecasts.get_run(session, row.forecast_run_id)
-    return problem.demand_by_day(session, run, scenarios.get(session, row.scenario_id))
+    return problem.demand_by_day(session, run, scenarios.get_scenario(session, row.scenario_id))

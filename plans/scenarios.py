@@ -91,7 +91,7 @@ def scenario_of(row: DeclaredScenario) -> Scenario:
     return parse_scenario(_with_start(row.definition, row.start))
 
 
-def declare(
+def declare_scenario(
     session: Session,
     district_id: int,
     raw: dict[str, Any],
@@ -105,7 +105,7 @@ def declare(
     inventory.get_district(session, district_id)
     scenario = parse_scenario(_with_start(raw, start))
     _check_against_district(session, district_id, scenario)
-    if active(session, district_id) is not None:
+    if active_scenario(session, district_id) is not None:
         raise Conflict(
             "The district already has an active scenario; close it first.",
             extra={"district_id": district_id},
@@ -153,7 +153,7 @@ def _check_against_district(session: Session, district_id: int, scenario: Scenar
         raise InvalidInput("The scenario does not fit the district.", problems=problems)
 
 
-def active(session: Session, district_id: int) -> DeclaredScenario | None:
+def active_scenario(session: Session, district_id: int) -> DeclaredScenario | None:
     return session.execute(
         select(DeclaredScenario).where(
             col(DeclaredScenario.district_id) == district_id,
@@ -162,14 +162,14 @@ def active(session: Session, district_id: int) -> DeclaredScenario | None:
     ).scalar_one_or_none()
 
 
-def get(session: Session, scenario_id: int) -> DeclaredScenario:
+def get_scenario(session: Session, scenario_id: int) -> DeclaredScenario:
     row = session.get(DeclaredScenario, scenario_id)
     if row is None:
         raise NotFound(f"Scenario {scenario_id} does not exist.")
     return row
 
 
-def list_for(
+def list_scenarios(
     session: Session, district_id: int, status: str | None = None
 ) -> Sequence[DeclaredScenario]:
     inventory.get_district(session, district_id)  # an unknown district is a 404, not []
@@ -179,7 +179,7 @@ def list_for(
     return session.execute(query.order_by(col(DeclaredScenario.id))).scalars().all()
 
 
-def close(session: Session, scenario_id: int, *, actor: str) -> DeclaredScenario:
+def close_scenario(session: Session, scenario_id: int, *, actor: str) -> DeclaredScenario:
     """Close an active scenario (its forecasts and plans stay); closing twice is refused."""
     row: DeclaredScenario | None = session.execute(
         select(DeclaredScenario).where(col(DeclaredScenario.id) == scenario_id).with_for_update()

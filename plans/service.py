@@ -19,28 +19,31 @@ from sqlmodel import Session
 from core.db import UnitsOfWork
 from core.solves import Once, prepare_solve_store
 from plans import forecasts, plans
-from plans.forecasts import get_run, latest_run, list_runs, rows
-from plans.forecasts import run as run_forecast
+from plans.forecasts import get_run, latest_run, list_runs, rows, run_forecast
 from plans.models import AllocationPlanRow, ForecastRun
-from plans.plans import approve, demand_by_day, resolve, update_line
-from plans.plans import create as create_plan
-from plans.plans import get as get_plan
-from plans.plans import list_for as list_plans
-from plans.plans import public as plan_public
+from plans.plans import (
+    approve,
+    create_plan,
+    demand_by_day,
+    get_plan,
+    list_plans,
+    plan_public,
+    resolve,
+    update_line,
+)
 from plans.scenarios import MAX_FILE_BYTES as MAX_SCENARIO_BYTES
-from plans.scenarios import active as active_scenario
-from plans.scenarios import close as close_scenario
-from plans.scenarios import declare as declare_scenario
-from plans.scenarios import get as get_scenario
 from plans.scenarios import (
+    active_scenario,
+    close_scenario,
+    declare_scenario,
+    get_scenario,
     library_definition,
     library_names,
+    list_scenarios,
     read_definition,
 )
-from plans.scenarios import list_for as list_scenarios
 from plans.schemas import PlanCreate
-from plans.views import chart as fan_chart
-from plans.views import reserves as reserve_levels
+from plans.views import fan_chart, reserve_levels
 
 R = TypeVar("R")
 A = TypeVar("A")

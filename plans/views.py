@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from core.errors import NotFound
 from inventory import service as inventory
-from optimizer.demand.fanchart import FanChart, fan_chart
-from optimizer.demand.reserve import reserve_levels
+from optimizer.demand import fanchart, reserve
+from optimizer.demand.fanchart import FanChart
 from plans import forecasts
 from plans.schemas import ReserveLevelPublic
 
@@ -18,7 +18,9 @@ CHART_HISTORY_DAYS = 90
 NO_DEPOT = -1
 
 
-def reserves(session: Session, run_id: int, *, service_level: float) -> list[ReserveLevelPublic]:
+def reserve_levels(
+    session: Session, run_id: int, *, service_level: float
+) -> list[ReserveLevelPublic]:
     """The stock each depot should hold of each item to cover the run's baseline at
     `service_level` plus the scenario's demand, and the gap to today's stock.
 
@@ -62,7 +64,7 @@ def reserves(session: Session, run_id: int, *, service_level: float) -> list[Res
             "on_hand": [b.quantity for b in balances],
         }
     )
-    levels = reserve_levels(
+    levels = reserve.reserve_levels(
         frame,
         frame[["unique_id", "depot_id", "item_code"]].drop_duplicates(),
         stock,
@@ -88,7 +90,7 @@ def reserves(session: Session, run_id: int, *, service_level: float) -> list[Res
     ]
 
 
-def chart(session: Session, run_id: int, *, community_id: int | None, item_id: int) -> FanChart:
+def fan_chart(session: Session, run_id: int, *, community_id: int | None, item_id: int) -> FanChart:
     """The fan chart of one community × item of a run (`community_id` None: district level):
     the last 90 days of issues, the forecast with its 80/95 % bands, the scenario overlay."""
     found = forecasts.get_run(session, run_id)
@@ -126,7 +128,7 @@ def chart(session: Session, run_id: int, *, community_id: int | None, item_id: i
     )
     overlay = pd.DataFrame({"ds": frame["ds"], "demand": [r.scenario_demand for r in table]})
     where = "district level" if community_id is None else _community_name(session, community_id)
-    return fan_chart(
+    return fanchart.fan_chart(
         history,
         frame,
         scenario=overlay if overlay["demand"].any() else None,

@@ -34,8 +34,8 @@ from core.settings import Settings
 from dispatch import service as dispatch
 from dispatch.schemas import (
     DeliveryConfirm,
+    ManifestReceiptCreate,
     PlanBalancePublic,
-    ReceiptCreate,
     ReceiptLine,
     RoutesCreate,
     TripPublic,
@@ -510,7 +510,7 @@ def _receipts(
             dispatch.receive(
                 session,
                 public.id,
-                ReceiptCreate(depot_id=depot_id, lines=lines),
+                ManifestReceiptCreate(depot_id=depot_id, lines=lines),
                 signer,
                 actor=ACTOR,
                 now=utcnow(),

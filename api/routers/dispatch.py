@@ -345,7 +345,7 @@ def manifest_document(manifest_id: Id, session: SessionDep, who: Reader) -> dict
 @router.post("/manifests/{manifest_id}/receipts", response_model=schemas.ManifestPublic)
 def receive(
     manifest_id: Id,
-    data: schemas.ReceiptCreate,
+    data: schemas.ManifestReceiptCreate,
     session: SessionDep,
     signer: LedgerSignerDep,
     who: StockWriter,
@@ -365,14 +365,16 @@ def receive(
     )
 
 
-@router.get("/districts/{district_id}/dispatch-alerts", response_model=list[schemas.AlertPublic])
+@router.get(
+    "/districts/{district_id}/dispatch-alerts", response_model=list[schemas.DispatchAlertPublic]
+)
 def dispatch_alerts(
     district_id: Id,
     session: SessionDep,
     who: Reader,
     grace_minutes: Annotated[int, Query(ge=0, le=7 * 24 * 60)] = service.DEFAULT_GRACE_MINUTES,
     at: Moment | None = None,
-) -> list[schemas.AlertPublic]:
+) -> list[schemas.DispatchAlertPublic]:
     """Manifests not fully received by their expected time plus `grace_minutes`."""
     inventory.get_district(session, district_id)
     return service.overdue(session, district_id, now=at or utcnow(), grace_minutes=grace_minutes)

@@ -179,7 +179,7 @@ def confirm_receipt(
 
 def read_receipt(
     form: dict[str, str], depot_id: int, lines: list[schemas.ManifestLinePublic]
-) -> Outcome[schemas.ReceiptCreate]:
+) -> Outcome[schemas.ManifestReceiptCreate]:
     """The form's fields per line (`outcome-<id>`, `quantity-<id>`, `note-<id>`) as the
     service's receipt; a missing choice, a quantity that is not a whole number, or a short
     or damaged line without its usable quantity or a reason is named next to its line."""
@@ -219,7 +219,7 @@ def read_receipt(
         return Outcome(
             errors=errors, message="Some lines need a correction; see below.", status=422
         )
-    return Outcome(result=schemas.ReceiptCreate(depot_id=depot_id, lines=given))
+    return Outcome(result=schemas.ManifestReceiptCreate(depot_id=depot_id, lines=given))
 
 
 def _line_errors(outcome: Outcome[Any], lines: list[schemas.ManifestLinePublic]) -> dict[str, str]:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import InsufficientStock
-from inventory.journal import LotInfo, Op, plan
+from inventory.planner import LotInfo, Op, plan
 from inventory.rules import LotStock, days_of_supply, pick_lots, variances
 
 

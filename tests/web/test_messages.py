@@ -28,7 +28,7 @@ PAGE_MODULES = (
     "inventory/counts.py",
     "inventory/distributions.py",
     "inventory/imports.py",
-    "inventory/journal.py",
+    "inventory/planner.py",
     "inventory/movements.py",
     "inventory/registry.py",
     "inventory/rules.py",
