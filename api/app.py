@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from accounts.secrets import load_or_create_secret
-from api import openapi, problems, schedule
+from api import docs, openapi, problems, schedule
 from api.headers import SecurityHeaders
 from api.middleware import DEFAULT_LIMIT, InFlightLimit, RefuseControlCharacters
 from api.routers import health
@@ -24,6 +24,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version="0.1.0",
         summary="Emergency supply chain and reserve management for a district",
         lifespan=schedule.lifespan,
+        docs_url=None,  # our own pages, from our own files (api/docs.py)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine or get_engine(settings.resolved_database_url, echo=settings.db_echo)
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         dependencies = [Depends(require(permission))] if permission else []
         app.include_router(router, dependencies=dependencies)
     install_web(app)
+    docs.install(app)
     openapi.install(app)
     return app
 

@@ -5,11 +5,10 @@ The pages run only our own script and style files: no inline script, no `on*=` h
 
 Two kinds of answer get a relaxed Content-Security-Policy, each for a reason of its own:
 
-- The interactive API documentation (`/docs`, `/redoc`) is FastAPI's own page, which loads
-  Swagger UI or ReDoc from a public CDN. Its policy allows exactly those packages on that
-  CDN, inline script only on the Swagger pages (their start-up script is inline; they show
-  no input of anyone's), and inline style, a search worker and web fonts only on ReDoc,
-  which needs them. Our own pages load nothing from a CDN.
+- The interactive API documentation (`/docs`, `/redoc`, `api/docs.py`) runs Swagger UI and
+  ReDoc from our own static files: no inline script on either, but ReDoc writes its styles
+  as inline `<style>` elements and searches in a worker it starts from a `blob:` address,
+  so its page allows those two. Nothing on any page comes from a CDN.
 - SVG images (the forecast's fan chart, drawn by matplotlib) style their shapes with
   `style` attributes, so an SVG opened on its own may use inline style; it still runs no
   script.
@@ -29,8 +28,6 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dispatch.sheet import STYLE as SHEET_STYLE
-
-CDN = "https://cdn.jsdelivr.net/npm"
 
 
 def _sha256(text: str) -> str:
@@ -60,23 +57,10 @@ BASE: Mapping[str, str] = {
 CONTENT_SECURITY_POLICY = policy()
 SVG_POLICY = policy(style_src="'self' 'unsafe-inline'")
 
-_SWAGGER = f"{CDN}/swagger-ui-dist@5/"
-_FAVICON = "https://fastapi.tiangolo.com/img/favicon.png"
-#: FastAPI's documentation pages (its default addresses) and the policy each needs.
+#: The documentation pages (`api.docs`) and the policy each needs.
 DOCS_POLICIES: Mapping[str, str] = {
-    "/docs": policy(
-        script_src=f"'self' 'unsafe-inline' {_SWAGGER}",
-        style_src=f"'self' {_SWAGGER}",
-        img_src=f"'self' data: {_FAVICON}",
-    ),
-    "/docs/oauth2-redirect": policy(script_src="'self' 'unsafe-inline'"),
-    "/redoc": policy(
-        script_src=f"'self' {CDN}/redoc@2/",
-        style_src="'self' 'unsafe-inline' https://fonts.googleapis.com",
-        font_src="'self' https://fonts.gstatic.com",
-        img_src=f"'self' data: {_FAVICON} https://cdn.redoc.ly/redoc/logo-mini.svg",
-        worker_src="'self' blob:",
-    ),
+    "/docs": policy(),
+    "/redoc": policy(style_src="'self' 'unsafe-inline'", worker_src="'self' blob:"),
 }
 
 HSTS = "max-age=31536000; includeSubDomains"

@@ -33,7 +33,6 @@ UNAUTHENTICATED_OK = {
     "/health",
     "/openapi.json",
     "/docs",
-    "/docs/oauth2-redirect",
     "/redoc",
 }
 
