@@ -3,7 +3,7 @@
 Every route names one permission (see `api.security.deps.require`); the README's table is
 generated from `MATRIX` and a test walks every route × role against it. Depot managers are
 further limited to their own depots, community workers to their community's receiving depots,
-and coordinators to their district, for the stock they change (`accounts.scope`). The
+and coordinators to their district, for the stock they change (`accounts.areas`). The
 `personal.*` permissions name no route: they decide which fields of an answer a role is
 shown, further limited by whose record it is (`api.security.personal`).
 """

@@ -40,7 +40,7 @@ def run_write(
     request: Request,
     *,
     key: str | None,
-    scope: str,
+    owner: str,
     payload: bytes,
     action: Callable[[], Any],
     status_code: int = 201,
@@ -53,13 +53,13 @@ def run_write(
     if key is None:
         return JSONResponse(declared(request, action()), status_code=status_code)
     fingerprint = idempotency.fingerprint(request.method, request.url.path, payload)
-    stored = idempotency.begin(session, scope=scope, key=key, request_fingerprint=fingerprint)
+    stored = idempotency.begin(session, owner=owner, key=key, request_fingerprint=fingerprint)
     if stored is not None:
         return _replayed(stored)
     body = declared(request, action())
     idempotency.finish(
         session,
-        scope=scope,
+        owner=owner,
         key=key,
         request_fingerprint=fingerprint,
         status_code=status_code,
@@ -92,7 +92,7 @@ class WriteOnce:
 
     request: Request
     key: str | None
-    scope: str
+    owner: str
     payload: bytes
     status_code: int = 201
 
@@ -103,7 +103,7 @@ class WriteOnce:
             self.request.method, self.request.url.path, self.payload
         )
         stored = idempotency.peek(
-            session, scope=self.scope, key=self.key, request_fingerprint=fingerprint
+            session, owner=self.owner, key=self.key, request_fingerprint=fingerprint
         )
         return None if stored is None else _replayed(stored)
 
@@ -112,7 +112,7 @@ class WriteOnce:
             session,
             self.request,
             key=self.key,
-            scope=self.scope,
+            owner=self.owner,
             payload=self.payload,
             action=store,
             status_code=self.status_code,
@@ -136,19 +136,19 @@ class WriteKey:
     def run(
         self,
         session: Session,
-        scope: str,
+        owner: str,
         *,
         payload: bytes,
         action: Callable[[], Any],
         status_code: int = 201,
         redact: Callable[[Any], Any] | None = None,
     ) -> JSONResponse:
-        """`run_write` for this request: once per key within `scope` (the caller's name)."""
+        """`run_write` for this request: once per key of `owner` (the caller's name)."""
         return run_write(
             session,
             self.request,
             key=self.key,
-            scope=scope,
+            owner=owner,
             payload=payload,
             action=action,
             status_code=status_code,

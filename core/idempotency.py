@@ -33,7 +33,8 @@ class IdempotencyRecord(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("scope", "key", name="idempotency_scope_key_unique"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    scope: str = Field(sa_column=Column(String(120), nullable=False))
+    #: Whose key it is (the caller's username): keys of different callers never meet.
+    owner: str = Field(sa_column=Column("scope", String(120), nullable=False))
     key: str = Field(sa_column=Column(String(MAX_KEY_LENGTH), nullable=False))
     fingerprint: str = Field(sa_column=Column(String(64), nullable=False))
     status_code: int
@@ -68,7 +69,7 @@ def check_key(key: str) -> str:
 
 
 def begin(
-    session: Session, *, scope: str, key: str, request_fingerprint: str
+    session: Session, *, owner: str, key: str, request_fingerprint: str
 ) -> StoredAnswer | None:
     """Claim `key` for this transaction; return the earlier answer if the key was used before.
 
@@ -79,27 +80,27 @@ def begin(
     if bind.dialect.name == "postgresql":
         session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 7))"),
-            {"k": f"{scope}\n{key}"},
+            {"k": f"{owner}\n{key}"},
         )
-    return _stored(session, scope=scope, key=key, request_fingerprint=request_fingerprint)
+    return _stored(session, owner=owner, key=key, request_fingerprint=request_fingerprint)
 
 
 def peek(
-    session: Session, *, scope: str, key: str, request_fingerprint: str
+    session: Session, *, owner: str, key: str, request_fingerprint: str
 ) -> StoredAnswer | None:
     """The earlier answer for `key`, if there is one, without claiming the key (it only
     reads): a long solve asks this before solving, then claims the key with `begin` in the
     transaction that stores its result. A key reused for a different request is a 409."""
     key = check_key(key)
-    return _stored(session, scope=scope, key=key, request_fingerprint=request_fingerprint)
+    return _stored(session, owner=owner, key=key, request_fingerprint=request_fingerprint)
 
 
 def _stored(
-    session: Session, *, scope: str, key: str, request_fingerprint: str
+    session: Session, *, owner: str, key: str, request_fingerprint: str
 ) -> StoredAnswer | None:
     record = session.execute(
         select(IdempotencyRecord).where(
-            IdempotencyRecord.scope == scope,  # type: ignore[arg-type]
+            IdempotencyRecord.owner == owner,  # type: ignore[arg-type]
             IdempotencyRecord.key == key,  # type: ignore[arg-type]
         )
     ).scalar_one_or_none()
@@ -116,7 +117,7 @@ def _stored(
 def finish(
     session: Session,
     *,
-    scope: str,
+    owner: str,
     key: str,
     request_fingerprint: str,
     status_code: int,
@@ -124,7 +125,7 @@ def finish(
 ) -> None:
     session.add(
         IdempotencyRecord(
-            scope=scope,
+            owner=owner,
             key=check_key(key),
             fingerprint=request_fingerprint,
             status_code=status_code,

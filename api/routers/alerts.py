@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from accounts import scope
+from accounts import areas
 from alerts import schemas, service
 from alerts.models import AlertRecord
 from api.deps import SessionDep, SettingsDep
@@ -31,7 +31,7 @@ def list_alerts(
 ) -> list[schemas.AlertPublic]:
     """The district's alerts as things stand, most severe first, with since when each has
     been recorded (null: not recorded by a refresh yet)."""
-    scope.check_district_read(session, who, district_id)
+    areas.check_district_read(session, who, district_id)
     found = service.current(session, district_id, now=utcnow(), cfg=service.config(settings))
     return [service.public(c) for c in found]
 
@@ -46,7 +46,7 @@ def alert_history(
     limit: Annotated[int, Query(ge=1, le=service.MAX_HISTORY)] = 100,
 ) -> Sequence[AlertRecord]:
     """The district's recorded alerts, open and resolved, most recently seen first."""
-    scope.check_district_read(session, who, district_id)
+    areas.check_district_read(session, who, district_id)
     return service.history(session, district_id, limit=limit)
 
 
@@ -59,8 +59,8 @@ def refresh_alerts(
     key: KeyDep,
 ) -> JSONResponse:
     """Record the district's alerts now: new ones open, gone ones are resolved."""
-    scope.check_district_read(session, who, district_id)
-    scope.check_district(who, district_id)
+    areas.check_district_read(session, who, district_id)
+    areas.check_district(who, district_id)
     cfg = service.config(settings)
     return key.run(
         session,
@@ -79,7 +79,7 @@ def acknowledge(
     key: KeyDep,
 ) -> JSONResponse:
     """Acknowledge an open alert: the coordinator has seen it and is on it."""
-    scope.check_district(who, service.get(session, alert_id).district_id)
+    areas.check_district(who, service.get(session, alert_id).district_id)
     return key.run(
         session,
         who.username,

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from accounts import scope
+from accounts import areas
 from api.deps import SessionDep, SettingsDep, UnitsDep, end_reads, reads_only
 from api.routers.ledger import LedgerSignerDep
 from api.security.deps import PlanWriter, Reader, StockWriter
@@ -60,7 +60,7 @@ def create_vehicle(
 ) -> JSONResponse:
     """Register a vehicle of the district's fleet."""
     inventory.get_district(session, district_id)
-    scope.check_district(who, district_id)
+    areas.check_district(who, district_id)
     return key.run(
         session,
         who.username,
@@ -86,7 +86,7 @@ def update_vehicle(
     key: KeyDep,
 ) -> JSONResponse:
     """Take a vehicle out of service (`active: false`) or back."""
-    scope.check_district(who, service.get_vehicle(session, vehicle_id).district_id)
+    areas.check_district(who, service.get_vehicle(session, vehicle_id).district_id)
     return key.run(
         session,
         who.username,
@@ -166,7 +166,7 @@ async def put_travel_matrix(
 
     def work() -> JSONResponse:
         inventory.get_district(session, district_id)
-        scope.check_district(who, district_id)
+        areas.check_district(who, district_id)
         return key.run(
             session,
             who.username,
@@ -206,7 +206,7 @@ def delete_travel_matrix(
     """Remove the district's travel table (routing then uses OSRM or the estimate); answers
     the table as it was."""
     inventory.get_district(session, district_id)
-    scope.check_district(who, district_id)
+    areas.check_district(who, district_id)
 
     def act() -> schemas.TravelMatrixPublic:
         removed = service.travel_matrix(session, district_id)
@@ -238,7 +238,7 @@ def create_routes(
     every place, else the OSRM server (if configured), else great circle × 1.3: see
     `travel_source` and `travel_fallbacks`. The solve holds no transaction: a plan that
     changed meanwhile is a 409 and nothing is stored."""
-    scope.check_district(who, plans.get_plan(session, plan_id).district_id)
+    areas.check_district(who, plans.get_plan(session, plan_id).district_id)
     end_reads(session)
     return service.compute_routes(
         units,
@@ -275,7 +275,7 @@ def approve_routes(
 ) -> JSONResponse:
     """Approve the routes and dispatch: per trip a manifest, its stock moved into transit
     and a signed `dispatch.sent` ledger entry, all or nothing."""
-    scope.check_district(who, service.get_routes(session, route_plan_id).district_id)
+    areas.check_district(who, service.get_routes(session, route_plan_id).district_id)
 
     def act() -> list[schemas.ManifestPublic]:
         service.approve_routes(session, route_plan_id, signer, actor=who.username, now=utcnow())
@@ -300,7 +300,7 @@ def dispatch_wave(
 ) -> JSONResponse:
     """Dispatch a later wave of approved routes when its day comes: per trip a manifest,
     its stock into transit and a signed `dispatch.sent` entry, all or nothing."""
-    scope.check_district(who, service.get_routes(session, route_plan_id).district_id)
+    areas.check_district(who, service.get_routes(session, route_plan_id).district_id)
 
     def act() -> list[schemas.ManifestPublic]:
         made = service.dispatch_wave(
@@ -352,7 +352,7 @@ def receive(
     key: KeyDep,
 ) -> JSONResponse:
     """The receiving depot confirms its lines: received, short or damaged."""
-    scope.check_depot(session, who, data.depot_id)
+    areas.check_depot(session, who, data.depot_id)
     return key.run(
         session,
         who.username,

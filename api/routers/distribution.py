@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from accounts import scope
+from accounts import areas
 from api.deps import SessionDep
 from api.security.deps import Reader, RegistryWriter, StockWriter
 from api.writes import KeyDep, payload_of
@@ -34,7 +34,7 @@ def create_point(
     key: KeyDep,
 ) -> JSONResponse:
     """Register a distribution point of a community (village committee, school, shelter)."""
-    scope.check_district(who, service.get_community(session, community_id).district_id)
+    areas.check_district(who, service.get_community(session, community_id).district_id)
     return key.run(
         session,
         who.username,
@@ -60,7 +60,7 @@ def record_distribution(
     key: KeyDep,
 ) -> JSONResponse:
     """Record supplies handed out to residents; the stock leaves the depot's books."""
-    scope.check_depot(session, who, data.depot_id)
+    areas.check_depot(session, who, data.depot_id)
     return key.run(
         session,
         who.username,
@@ -74,5 +74,5 @@ def list_distributions(
     session: SessionDep, who: Reader, depot_id: Id, limit: Limit = 200
 ) -> list[schemas.DistributionPublic]:
     """A receiving depot's distributions, newest first (a community worker: their own)."""
-    scope.check_depot_read(session, who, depot_id)
+    areas.check_depot_read(session, who, depot_id)
     return service.list_distributions(session, depot_ids=[depot_id], limit=limit)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from accounts import scope
+from accounts import areas
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
 from api.security import personal
@@ -56,7 +56,7 @@ def create_community(
     key: KeyDep,
     log: personal.ServedLogDep,
 ) -> JSONResponse:
-    scope.check_district(who, data.district_id)
+    areas.check_district(who, data.district_id)
     return key.run(
         session,
         who.username,
@@ -84,7 +84,7 @@ def create_depot(
     who: RegistryWriter,
     key: KeyDep,
 ) -> JSONResponse:
-    scope.check_district(who, data.district_id)
+    areas.check_district(who, data.district_id)
     return key.run(
         session,
         who.username,
@@ -111,7 +111,7 @@ def set_reorder_levels(
     who: RegistryWriter,
     key: KeyDep,
 ) -> JSONResponse:
-    scope.check_depot(session, who, depot_id)
+    areas.check_depot(session, who, depot_id)
     return key.run(
         session,
         who.username,
@@ -161,7 +161,7 @@ def receive(
     who: StockWriter,
     key: KeyDep,
 ) -> JSONResponse:
-    scope.check_depot(session, who, data.depot_id)
+    areas.check_depot(session, who, data.depot_id)
     return key.run(
         session,
         who.username,
@@ -177,7 +177,7 @@ def issue(
     who: StockWriter,
     key: KeyDep,
 ) -> JSONResponse:
-    scope.check_depot(session, who, data.depot_id)
+    areas.check_depot(session, who, data.depot_id)
     return key.run(
         session,
         who.username,
@@ -193,7 +193,7 @@ def transfer(
     who: StockWriter,
     key: KeyDep,
 ) -> JSONResponse:
-    scope.check_depot(session, who, data.from_depot_id)
+    areas.check_depot(session, who, data.from_depot_id)
     return key.run(
         session,
         who.username,
@@ -210,7 +210,7 @@ def write_off(
     key: KeyDep,
     signer: LedgerSignerDep,
 ) -> JSONResponse:
-    scope.check_depot(session, who, data.depot_id)
+    areas.check_depot(session, who, data.depot_id)
     return key.run(
         session,
         who.username,
@@ -229,7 +229,7 @@ def reverse(
     who: StockWriter,
     key: KeyDep,
 ) -> JSONResponse:
-    scope.check_depot(session, who, service.get_movement(session, movement_id).depot_id)
+    areas.check_depot(session, who, service.get_movement(session, movement_id).depot_id)
     return key.run(
         session,
         who.username,
@@ -239,7 +239,7 @@ def reverse(
             movement_id,
             data,
             actor=who.username,
-            allowed_depots=scope.allowed_depots(session, who),
+            allowed_depots=areas.allowed_depots(session, who),
         ),
     )
 
@@ -290,7 +290,7 @@ def start_count(
     who: StockWriter,
     key: KeyDep,
 ) -> JSONResponse:
-    scope.check_depot(session, who, data.depot_id)
+    areas.check_depot(session, who, data.depot_id)
     return key.run(
         session,
         who.username,
@@ -312,7 +312,7 @@ def enter_count_lines(
     who: StockWriter,
     key: KeyDep,
 ) -> JSONResponse:
-    scope.check_depot(session, who, service.view_count(session, count_id).depot_id)
+    areas.check_depot(session, who, service.view_count(session, count_id).depot_id)
     return key.run(
         session,
         who.username,
@@ -330,7 +330,7 @@ def post_count(
     key: KeyDep,
     signer: LedgerSignerDep,
 ) -> JSONResponse:
-    scope.check_depot(session, who, service.view_count(session, count_id).depot_id)
+    areas.check_depot(session, who, service.view_count(session, count_id).depot_id)
     return key.run(
         session,
         who.username,
@@ -347,7 +347,7 @@ def cancel_count(
     who: StockWriter,
     key: KeyDep,
 ) -> JSONResponse:
-    scope.check_depot(session, who, service.view_count(session, count_id).depot_id)
+    areas.check_depot(session, who, service.view_count(session, count_id).depot_id)
     return key.run(
         session,
         who.username,
@@ -382,7 +382,7 @@ async def import_movements(
                 actor=who.username,
                 max_rows=settings.import_max_rows,
                 signer=signer,
-                allowed_depots=scope.allowed_depots(session, who),
+                allowed_depots=areas.allowed_depots(session, who),
             ),
         )
     )
@@ -410,7 +410,7 @@ async def import_count(
                 actor=who.username,
                 max_rows=settings.import_max_rows,
                 signer=signer,
-                allowed_depots=scope.allowed_depots(session, who),
+                allowed_depots=areas.allowed_depots(session, who),
             ),
         )
     )

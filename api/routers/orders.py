@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from accounts import scope
+from accounts import areas
 from api.deps import SessionDep
 from api.routers.ledger import LedgerSignerDep
 from api.security.deps import Reader, StockWriter
@@ -37,7 +37,7 @@ def list_orders(
 ) -> list[schemas.DeliveryOrderPublic]:
     """Orders by receiving depot or district (a community worker sees their own depots')."""
     if depot_id is not None:
-        scope.check_depot_read(session, who, depot_id)
+        areas.check_depot_read(session, who, depot_id)
     depots = [depot_id] if depot_id is not None else None
     if who.role == "community_worker" and depots is None:
         depots = sorted(who.depot_ids)
@@ -48,7 +48,7 @@ def list_orders(
 @router.get("/delivery-orders/{order_id}", response_model=schemas.DeliveryOrderPublic)
 def get_order(order_id: Id, session: SessionDep, who: Reader) -> schemas.DeliveryOrderPublic:
     order = service.get_order(session, order_id)
-    scope.check_depot_read(session, who, order.destination_depot_id)
+    areas.check_depot_read(session, who, order.destination_depot_id)
     return service.order_public(order)
 
 
@@ -63,7 +63,7 @@ def confirm_order(
 ) -> JSONResponse:
     """The receiving depot confirms once what the supplier delivered: accepted into stock,
     rejected on quality, and (the rest) not delivered; it feeds the supplier's grade."""
-    scope.check_depot(session, who, data.depot_id)
+    areas.check_depot(session, who, data.depot_id)
     return key.run(
         session,
         who.username,

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from accounts import scope
+from accounts import areas
 from api.deps import SessionDep, SettingsDep, UnitsDep, end_reads, reads_only
 from api.routers.ledger import LedgerSignerDep
 from api.security.deps import PlanWriter, Reader
@@ -36,7 +36,7 @@ router = APIRouter(tags=["plans"])
 def _district_in_scope(session: SessionDep, who: PlanWriter, district_id: int) -> None:
     """404 for an unknown district first, then 403 outside the caller's district."""
     inventory.get_district(session, district_id)
-    scope.check_district(who, district_id)
+    areas.check_district(who, district_id)
 
 
 # --- scenarios ----------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def close_scenario(
 ) -> JSONResponse:
     """Close an active scenario; its forecasts and plans stay."""
     found = service.get_scenario(session, scenario_id)
-    scope.check_district(who, found.district_id)
+    areas.check_district(who, found.district_id)
     return key.run(
         session,
         who.username,
@@ -286,7 +286,7 @@ def get_plan(plan_id: Id, session: SessionDep, who: Reader) -> schemas.PlanPubli
 
 
 def _plan_in_scope(session: SessionDep, who: PlanWriter, plan_id: int) -> None:
-    scope.check_district(who, service.get_plan(session, plan_id).district_id)
+    areas.check_district(who, service.get_plan(session, plan_id).district_id)
 
 
 @router.patch("/plans/{plan_id}/lines/{line_id}", response_model=schemas.PlanPublic)

@@ -60,11 +60,11 @@ def run(
     key = form.get(FIELD, "").strip()
     if not key:
         return action()
-    scope = f"web:{actor}"
+    owner = f"web:{actor}"
     fields = {k: v for k, v in sorted(form.items()) if k not in _LEFT_OUT}
     fingerprint = idempotency.fingerprint("POST", path, json.dumps(fields).encode())
     try:
-        stored = idempotency.begin(session, scope=scope, key=key, request_fingerprint=fingerprint)
+        stored = idempotency.begin(session, owner=owner, key=key, request_fingerprint=fingerprint)
     except InvalidInput as exc:
         raise InvalidInput(BAD_KEY) from exc
     except Conflict as exc:
@@ -74,7 +74,7 @@ def run(
     location = action()
     idempotency.finish(
         session,
-        scope=scope,
+        owner=owner,
         key=key,
         request_fingerprint=fingerprint,
         status_code=303,

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import scope
+from accounts import areas
 from api.deps import SessionDep, SettingsDep
 from api.routers.ledger import LedgerSignerDep
 from api.web import auth, once
@@ -61,7 +61,7 @@ def start_count(
     depot_id: Id,
 ) -> Response:
     """Start a count of the depot (or go on with the one already open)."""
-    scope.check_depot(session, who, depot_id)
+    areas.check_depot(session, who, depot_id)
 
     def change() -> str:
         try:
@@ -84,7 +84,7 @@ def start_count(
 
 def _count_in_scope(session: SessionDep, who: Any, count_id: int) -> schemas.CountPublic:
     count = inventory.view_count(session, count_id)
-    scope.check_depot(session, who, count.depot_id)
+    areas.check_depot(session, who, count.depot_id)
     return count
 
 
@@ -279,7 +279,7 @@ async def upload(
             actor=who.username,
             max_rows=settings.import_max_rows,
             signer=signer,
-            allowed_depots=scope.allowed_depots(session, who),
+            allowed_depots=areas.allowed_depots(session, who),
         )
         return "/web/depot?done=import"
 

@@ -3,7 +3,7 @@ community's receiving depot the distributions to residents (发放登记).
 
 Depot managers see and change only their own depots, community workers their community's
 depot and distribution points, coordinators those of their district (the same scopes as
-the API, `accounts.scope`).
+the API, `accounts.areas`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from accounts import scope
+from accounts import areas
 from accounts.service import Principal
 from api.deps import SessionDep
 from api.security import personal
@@ -49,7 +49,7 @@ GROUPS = ("general", "elderly", "children_under_5", "disabled", "chronically_ill
 
 def my_depots(session: Session, who: Principal) -> list[Depot]:
     """The depots the user may change, in code order."""
-    allowed = scope.allowed_depots(session, who)
+    allowed = areas.allowed_depots(session, who)
     depots = inventory.list_depots(session, who.district_id if who.role == "coordinator" else None)
     return sorted((d for d in depots if allowed is None or d.id in allowed), key=lambda d: d.code)
 
@@ -58,7 +58,7 @@ def chosen_depot(session: Session, who: Principal, depot_id: int | None) -> Depo
     depots = my_depots(session, who)
     if depot_id is None:
         return depots[0] if depots else None
-    scope.check_depot(session, who, depot_id)
+    areas.check_depot(session, who, depot_id)
     return inventory.get_depot(session, depot_id)
 
 

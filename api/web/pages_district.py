@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from accounts import scope
+from accounts import areas
 from accounts.service import Principal
 from alerts import service as alerts
 from alerts.texts import KIND_LABELS
@@ -230,7 +230,7 @@ def fan_chart(
     community_id: Id | None = None,
 ) -> Response:
     run = plans.get_run(session, run_id)
-    scope.check_district(who, run.district_id)
+    areas.check_district(who, run.district_id)
     chart = plans.fan_chart(session, run_id, community_id=community_id, item_id=item_id)
     return Response(chart.svg, media_type="image/svg+xml")
 
@@ -246,7 +246,7 @@ def approve(
     signer: LedgerSignerDep,
 ) -> Response:
     """Approve the draft plan; a refusal is shown on the page and changes nothing."""
-    scope.check_district(who, plans.get_plan(session, plan_id).district_id)
+    areas.check_district(who, plans.get_plan(session, plan_id).district_id)
 
     def change() -> str:
         dispatch.approve_plan(session, plan_id, signer, actor=who.username, now=utcnow())

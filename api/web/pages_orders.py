@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from accounts import scope
+from accounts import areas
 from accounts.service import Principal
 from api.deps import SessionDep
 from api.routers.ledger import LedgerSignerDep
@@ -40,7 +40,7 @@ LOT_NEEDED = "Give the lot number of what was accepted."
 
 def open_orders(session: Session, who: Principal) -> list[dict[str, Any]]:
     """Delivery orders still to confirm at my depots, earliest due first."""
-    allowed = scope.allowed_depots(session, who)
+    allowed = areas.allowed_depots(session, who)
     depots = None if allowed is None else sorted(allowed)
     found = dispatch.list_orders(session, depot_ids=depots, status="issued")
     return [_row(session, o) for o in sorted(found, key=lambda o: (o.due_at, o.id or 0))]
@@ -70,7 +70,7 @@ def deliveries_page(
 
 def _order_in_scope(session: Session, who: Principal, order_id: int) -> DeliveryOrder:
     order = dispatch.get_order(session, order_id)
-    scope.check_depot(session, who, order.destination_depot_id)
+    areas.check_depot(session, who, order.destination_depot_id)
     return order
 
 

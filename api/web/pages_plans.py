@@ -20,7 +20,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from accounts import scope
+from accounts import areas
 from accounts.service import Principal
 from api.deps import SessionDep, SettingsDep, UnitsDep, end_reads, reads_only
 from api.routers.dispatch import OsrmDep
@@ -117,7 +117,7 @@ class Names:
 
 def _plan_in_scope(session: Session, who: Principal, plan_id: int) -> plan_schemas.PlanPublic:
     row = plans.get_plan(session, plan_id)
-    scope.check_district(who, row.district_id)
+    areas.check_district(who, row.district_id)
     return plans.plan_public(session, row)
 
 
@@ -468,7 +468,7 @@ def dispatch_routes(
     """Approve the routes and dispatch: per trip a manifest, its stock into transit, a
     signed `dispatch.sent` entry, all or nothing."""
     routes = dispatch.get_routes(session, route_plan_id)
-    scope.check_district(who, routes.district_id)
+    areas.check_district(who, routes.district_id)
     signer = keys.load_or_create(settings.resolved_ledger_key_file, settings.ledger_origin)
 
     def change() -> str:
@@ -491,7 +491,7 @@ def dispatch_wave(
 ) -> Response:
     """Dispatch a later wave when its day comes: manifests, stock into transit, ledger."""
     routes = dispatch.get_routes(session, route_plan_id)
-    scope.check_district(who, routes.district_id)
+    areas.check_district(who, routes.district_id)
 
     def change() -> str:
         dispatch.dispatch_wave(

@@ -2,7 +2,7 @@
 (received in full, short, or damaged, with the quantity that arrived usable and a reason).
 
 A depot manager sees and confirms only their own depots' lines; a coordinator those of
-their district (`accounts.scope`, as the API). Confirming is the API's service call
+their district (`accounts.areas`, as the API). Confirming is the API's service call
 (`dispatch.service.receive`): the usable stock moves from transit into the
 depot, the rest is written off with its reason, and a signed entry is appended, all or
 nothing. A receipt that does not add up, or one already made, is refused with the reason
@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from accounts import scope
+from accounts import areas
 from accounts.service import Principal
 from api.deps import SessionDep, SettingsDep
 from api.web import auth, once
@@ -45,7 +45,7 @@ def incoming_page(
     request: Request, session: SessionDep, who: auth.StockPage, done: Id | None = None
 ) -> Response:
     """What is on its way to my depots, oldest expected first; and what arrived lately."""
-    allowed = scope.allowed_depots(session, who)
+    allowed = areas.allowed_depots(session, who)
     depots = {d.id or 0: d for d in my_depots(session, who)}
     now = utcnow()
     waiting = _rows(session, allowed, depots, awaiting=True)
@@ -96,7 +96,7 @@ def _lines_here(
     session: Session, who: Principal, manifest_id: int, depot_id: int
 ) -> tuple[schemas.ManifestPublic, list[schemas.ManifestLinePublic]]:
     """The manifest and its lines for `depot_id`, which must be in the caller's scope."""
-    scope.check_depot(session, who, depot_id)
+    areas.check_depot(session, who, depot_id)
     manifest = dispatch.manifest_public(session, dispatch.get_manifest(session, manifest_id))
     lines = [x for x in manifest.lines if x.destination_depot_id == depot_id]
     if not lines:

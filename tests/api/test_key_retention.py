@@ -32,11 +32,11 @@ def _record(engine: Engine, key: str, age_days: float) -> None:
     with session_scope(engine) as session:
         fingerprint = idempotency.fingerprint("POST", "/x", key.encode())
         assert (
-            idempotency.begin(session, scope="u", key=key, request_fingerprint=fingerprint) is None
+            idempotency.begin(session, owner="u", key=key, request_fingerprint=fingerprint) is None
         )
         idempotency.finish(
             session,
-            scope="u",
+            owner="u",
             key=key,
             request_fingerprint=fingerprint,
             status_code=201,
@@ -77,10 +77,10 @@ def test_records_older_than_the_retention_period_are_pruned(
     with session_scope(fresh_engine) as session:
         fingerprint = idempotency.fingerprint("POST", "/x", b"other body")
         assert (
-            idempotency.peek(session, scope="u", key="old", request_fingerprint=fingerprint) is None
+            idempotency.peek(session, owner="u", key="old", request_fingerprint=fingerprint) is None
         )
         with pytest.raises(Conflict):
-            idempotency.peek(session, scope="u", key="fresh", request_fingerprint=fingerprint)
+            idempotency.peek(session, owner="u", key="fresh", request_fingerprint=fingerprint)
 
 
 def test_a_retention_of_zero_keeps_every_record(fresh_engine: Engine, tmp_path: Path) -> None:

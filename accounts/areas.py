@@ -1,4 +1,4 @@
-"""Scopes: depot managers change only their depots, community workers only their community's
+"""Areas: depot managers change only their depots, community workers only their community's
 receiving depots (community depot, distribution points), coordinators only their district's."""
 
 from __future__ import annotations
