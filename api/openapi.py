@@ -10,8 +10,8 @@ documented without anyone remembering to:
   missing or not accepted; a role, scope or area that does not cover the request);
 * 404 where the operation names something (a path parameter, or ids in its query or body);
 * 409 on writes (a state that does not allow it, a conflicting Idempotency-Key);
-* 400 where there is a body (one that cannot be read: not UTF-8, not the form it claims),
-  413 where the body is a file (over the limit);
+* 400 where there is a body (one that cannot be read: not UTF-8, not the form it claims);
+  a file over its limit is a 422 like any other input refused;
 * what an operation declares itself (the 429 of `/auth/token`) keeps its description.
 """
 
@@ -64,12 +64,12 @@ DESCRIPTIONS = {
     "404": "Something the request names does not exist.",
     "409": "The current state does not allow it, or the Idempotency-Key was used for another "
     "request.",
-    "413": "The file is larger than the limit.",
     "422": "The input was not accepted; `errors` says where and why.",
 }
 
 WRITES = frozenset({"post", "put", "patch", "delete"})
-FILE_BODIES = frozenset({"multipart/form-data", "text/csv"})
+#: Parameters that page through a list: a cursor past the end is an empty page, not a 404.
+CURSORS = frozenset({"before_id", "after_id"})
 
 
 def install(app: FastAPI) -> None:
@@ -127,14 +127,13 @@ def refusals(method: str, operation: dict[str, Any], schemas: dict[str, Any]) ->
     body = operation.get("requestBody", {}).get("content", {})
     if body:
         found.append("400")
-    if FILE_BODIES & set(body):
-        found.append("413")
     return found
 
 
 def _names_something(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
     parameters = operation.get("parameters", [])
-    if any(p.get("in") == "path" or _is_id(p.get("name", "")) for p in parameters):
+    named = [p for p in parameters if p.get("name") not in CURSORS]
+    if any(p.get("in") == "path" or _is_id(p.get("name", "")) for p in named):
         return True
     bodies = operation.get("requestBody", {}).get("content", {}).values()
     return any(_has_id(body.get("schema", {}), schemas, set()) for body in bodies)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -118,26 +119,44 @@ METHODS = ("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE")
 def allowed_methods(request: Request) -> list[str]:
     """The methods of the resource at this path, over all its routes: Starlette's 405
     names only the first route whose path matched, so a path with GET and POST on two
-    routes said `Allow: POST`. Where templates overlap (`/suppliers/sweep` is also
-    `/suppliers/{supplier_id}`) the resource is the most literal template that matches."""
+    routes said `Allow: POST`.
+
+    A method is allowed when the app would route it (each top-level route asked, so an
+    included router's prefix counts). Where templates overlap (`/suppliers/sweep` is also
+    `/suppliers/{supplier_id}`), the resource is the most literal template that matches the
+    path, and a method that only another template serves is left out."""
+    routes = request.app.router.routes
+    routed = [
+        method
+        for method in METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    ]
+    path = request.scope["path"]
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
     found: dict[str, set[str]] = {}
-    for route in _leaves(request.app.router.routes):
-        if route.matches(request.scope)[0] is not Match.NONE:
-            found.setdefault(route.path_format, set()).update(route.methods or ())
+    for template, pattern, methods in _templates(routes):
+        if pattern.match(path):
+            found.setdefault(template, set()).update(methods)
     if not found:
-        return []
+        return routed
     resource = min(found, key=lambda template: (template.count("{"), template))
-    return [method for method in METHODS if method in found[resource]]
+    return [method for method in routed if method in found[resource]]
 
 
-def _leaves(routes: Any) -> Iterator[Route]:
-    """The app's own routes with a path and methods, through included routers (not mounts:
-    a mounted app answers its own 405s)."""
+def _templates(routes: Any) -> Iterator[tuple[str, re.Pattern[str], set[str]]]:
+    """Each route's full path template (with its router's prefix), pattern and methods,
+    through included routers; not mounts, whose apps answer their own 405s."""
     for route in routes:
-        if isinstance(route, Route):
-            yield route
+        contexts = getattr(route, "effective_route_contexts", None)
+        if callable(contexts):  # an included router (FastAPI): its routes with the prefix
+            for context in contexts():
+                yield context.path_format, context.path_regex, set(context.methods or ())
+        elif isinstance(route, Route):
+            yield route.path_format, route.path_regex, set(route.methods or ())
         elif hasattr(route, "original_router"):
-            yield from _leaves(route.original_router.routes)
+            yield from _templates(route.original_router.routes)
 
 
 def _title(status: int) -> str:

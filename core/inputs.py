@@ -15,7 +15,7 @@ every string it is given, nested lists and dicts included, with the field they w
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -128,3 +128,39 @@ def _in_range(value: datetime) -> datetime:
 #: An instant in a request: an ISO 8601 date-time with its zone, between MOMENT_MIN and
 #: MOMENT_MAX. Not a number, not a naive time (a time without a zone is a guess).
 Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
+
+
+#: The days a request may name (an expiry, a validity, a scenario's start): the same
+#: years as `Moment`, so adding a scenario's duration or a shelf life stays in range.
+DAY_MIN = MOMENT_MIN.date()
+DAY_MAX = MOMENT_MAX.date()
+
+
+def day_problem(value: date) -> str | None:
+    """Why a day is refused, or None when it is in range."""
+    if DAY_MIN <= value <= DAY_MAX:
+        return None
+    return f"a date between {DAY_MIN} and {DAY_MAX}"
+
+
+def _day_in_range(value: date) -> date:
+    problem = day_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _not_a_number_day(value: Any) -> Any:
+    if isinstance(value, bool | int | float):
+        raise ValueError("give a date (ISO 8601, YYYY-MM-DD), not a number")
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return value
+        raise ValueError("give a date (ISO 8601, YYYY-MM-DD), not a number")
+    return value
+
+
+#: A day in a request: an ISO 8601 date between DAY_MIN and DAY_MAX, not a number.
+Day = Annotated[date, BeforeValidator(_not_a_number_day), AfterValidator(_day_in_range)]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from core.inputs import Id, Moment, Strict
+from core.inputs import Day, Id, Moment, Strict
 from inventory.rules import MAX_QUANTITY
 
 Code = Annotated[
@@ -257,7 +257,7 @@ class DeliveryConfirm(Strict):
     lot_number: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None
     ) = Field(default=None, description="The lot received (required when any is accepted).")
-    expiry_date: date | None = None
+    expiry_date: Day | None = None
     delivered_at: Moment | None = Field(default=None, description="Default: now.")
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from core.inputs import Id, Moment, Strict
+from core.inputs import Day, Id, Moment, Strict
 from inventory.rules import MAX_QUANTITY
 
 Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY)]
@@ -223,7 +223,7 @@ class ReceiptCreate(MovementBase):
     depot_id: Id
     item_id: Id
     lot_number: LotNumber
-    expiry_date: date | None = None
+    expiry_date: Day | None = None
     reserve_type: ReserveType = "government"
     quantity: Quantity
 
@@ -341,7 +341,7 @@ class CountLineEntry(Strict):
     item_id: Id
     lot_number: LotNumber
     counted: NonNegative
-    expiry_date: date | None = Field(
+    expiry_date: Day | None = Field(
         default=None, description="Needed only for a lot found that the books do not hold."
     )
     reserve_type: ReserveType = "government"

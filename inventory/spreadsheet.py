@@ -23,6 +23,7 @@ from typing import Any, Literal, TypeVar
 import pandas as pd
 
 from core.errors import FieldProblem, InvalidInput
+from core.inputs import MOMENT_MAX, MOMENT_MIN, day_problem
 from inventory.rules import MAX_QUANTITY
 
 _R = TypeVar("_R")
@@ -281,18 +282,29 @@ class _Row:
 
 
 def _iso_date(value: str) -> date:
-    return (
+    day = (
         date.fromisoformat(value[:10])
         if re.match(r"^\d{4}-\d{2}-\d{2}", value)
         else date.fromisoformat(value)
     )
+    if day_problem(day):
+        raise ValueError(day_problem(day))
+    return day
 
 
 def _aware_datetime(value: str) -> datetime:
+    """An ISO 8601 date-time with its zone, in the range a request may name (`Moment`):
+    out of it, converting to UTC could overflow."""
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         raise ValueError("no timezone")
-    return parsed.astimezone(UTC)
+    try:
+        moment = parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("out of range") from exc
+    if not MOMENT_MIN <= moment <= MOMENT_MAX:
+        raise ValueError("out of range")
+    return moment
 
 
 def _require(table: Table, required: Sequence[str], filename: str) -> None:

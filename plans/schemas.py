@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.inputs import Id, Strict
+from core.inputs import Day, Id, Strict
 
 Horizon = Annotated[int, Field(strict=True, ge=1, le=180)]
 Hours = Annotated[int, Field(strict=True, ge=0, le=24 * 365)]
@@ -26,7 +26,7 @@ class ScenarioDeclare(Strict):
 
     library: str | None = Field(default=None, max_length=64, examples=["flood"])
     definition: dict[str, Any] | None = None
-    start: date | None = None
+    start: Day | None = None
 
 
 class ScenarioPublic(Public):
@@ -56,7 +56,7 @@ class ForecastCreate(Strict):
     scenario_id: Id | None = None
     horizon: Horizon | None = None
     season_length: Annotated[int, Field(strict=True, ge=1, le=365)] = 7
-    start: date | None = None
+    start: Day | None = None
 
 
 class ForecastRunPublic(Public):

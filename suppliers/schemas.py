@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from core.inputs import Id, Moment, Strict
+from core.inputs import Day, Id, Moment, Strict
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
@@ -118,8 +118,8 @@ class DocumentMeta(Strict):
     kind: DocumentKind
     issuer: Name
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    valid_from: date
-    valid_until: date
+    valid_from: Day
+    valid_until: Day
 
 
 class DocumentPublic(Public):
@@ -206,8 +206,8 @@ class ContractCreate(Strict):
     surge_per_day: Count
     activation_lead_time_h: Hours
     unit_price_minor: Money
-    valid_from: date
-    valid_until: date
+    valid_from: Day
+    valid_until: Day
     spot_check_every_days: Annotated[int, Field(strict=True, gt=0, le=3650)] = 90
 
 

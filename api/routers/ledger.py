@@ -34,7 +34,11 @@ Size = Annotated[
 ]
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse)
+@router.get(
+    "/checkpoint",
+    response_class=PlainTextResponse,
+    responses={409: {"description": "The signing key configured is not the key in force."}},
+)
 def latest_checkpoint(session: SessionDep, signer: LedgerSignerDep, settings: SettingsDep) -> str:
     """The current tree size and root as a signed C2SP tlog-checkpoint note."""
     return service.checkpoint(session, signer, settings.ledger_origin)

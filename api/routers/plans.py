@@ -11,7 +11,6 @@ district; anyone signed in may read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -24,7 +23,7 @@ from api.security.deps import PlanWriter, Reader
 from api.writes import KeyDep, WriteOnce, payload_of
 from core.clock import utcnow
 from core.errors import InvalidInput
-from core.inputs import Id
+from core.inputs import Day, Id
 from dispatch import service as dispatch
 from inventory import service as inventory
 from plans import schemas, service
@@ -93,7 +92,7 @@ def upload_scenario(
     who: PlanWriter,
     key: KeyDep,
     file: Annotated[UploadFile, File(description="A scenario file, YAML or JSON")],
-    start: Annotated[date | None, Form()] = None,
+    start: Annotated[Day | None, Form()] = None,
 ) -> JSONResponse:
     """Declare the district's active scenario from an uploaded YAML or JSON file."""
     _district_in_scope(session, who, district_id)

@@ -26,6 +26,7 @@ import yaml
 from scipy.integrate import solve_ivp
 
 from core.errors import FieldProblem, InvalidInput
+from core.inputs import day_problem
 
 LIBRARY_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 KINDS = ("epidemic", "flood", "earthquake", "typhoon", "cold_wave", "heat_wave")
@@ -138,6 +139,8 @@ def parse_scenario(raw: Any) -> Scenario:
     start = raw.get("start")
     if start is not None and not isinstance(start, date):
         problems.append(FieldProblem(("start",), "must be an ISO date"))
+    elif start is not None and day_problem(start):
+        problems.append(FieldProblem(("start",), f"must be {day_problem(start)}"))
     if problems:
         raise InvalidInput("The scenario is not valid.", problems=problems)
     return Scenario(

@@ -4,15 +4,19 @@ time) or that leave Python's datetime range once moved to UTC (a server error)."
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
+from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from core.inputs import Moment
+from api import problems
+from core.errors import InvalidInput
+from core.inputs import Day, Moment
 from suppliers.models import Delivery
 from tests.inventory.factories import Small, small_district
 from tests.suppliers.helpers import supplier_body
@@ -112,3 +116,74 @@ def test_a_delivery_with_a_wrong_time_is_refused_and_records_nothing(
     assert answer.status_code == 422, answer.text
     assert says in answer.text
     assert session.execute(select(func.count()).select_from(Delivery)).scalar_one() == before
+
+
+def test_allow_counts_routes_of_a_router_included_with_a_prefix() -> None:
+    app = FastAPI()
+    problems.install(app)
+    router = APIRouter()
+
+    @router.get("/x")
+    def read() -> dict[str, str]:
+        return {}
+
+    @router.post("/x")
+    def write() -> dict[str, str]:
+        return {}
+
+    app.include_router(router, prefix="/v1")
+    answer = TestClient(app).delete("/v1/x")
+    assert answer.status_code == 405
+    assert {m.strip() for m in answer.headers["allow"].split(",")} == {"GET", "POST"}
+
+
+NOT_DAYS = [
+    pytest.param(0, "not a number", id="zero"),
+    pytest.param("20260301", "not a number", id="digits"),
+    pytest.param("9999-12-31", "between", id="year-9999"),
+    pytest.param("1899-12-31", "between", id="before-1900"),
+]
+
+
+@pytest.mark.parametrize(("value", "says"), NOT_DAYS)
+def test_a_day_is_an_iso_date_in_range(value: Any, says: str) -> None:
+    with pytest.raises(ValidationError, match=says):
+        TypeAdapter(Day).validate_python(value)
+    assert TypeAdapter(Day).validate_python("2999-12-31").year == 2999
+
+
+@pytest.mark.parametrize(("value", "says"), NOT_DAYS)
+def test_a_receipt_or_a_forecast_with_a_day_out_of_range_is_refused(
+    client: TestClient, d: Small, value: Any, says: str
+) -> None:
+    receipt = client.post(
+        "/movements/receipts",
+        json={
+            "depot_id": d.depot_a_id,
+            "item_id": d.water_id,
+            "lot_number": "W-9",
+            "expiry_date": value,
+            "quantity": 1,
+        },
+    )
+    assert receipt.status_code == 422, receipt.text
+    assert says in receipt.text
+    forecast = client.post(f"/districts/{d.district_id}/forecasts", json={"start": value})
+    assert forecast.status_code == 422, forecast.text
+
+
+def test_a_scenario_starting_at_the_end_of_time_is_refused() -> None:
+    from optimizer.demand.scenario import parse_scenario
+
+    raw = {
+        "id": "late",
+        "kind": "flood",
+        "name": "Late flood",
+        "affected_share": 0.1,
+        "duration_days": 30,
+        "severity": 1.0,
+        "start": date(9999, 12, 31),
+    }
+    with pytest.raises(InvalidInput) as refused:
+        parse_scenario(raw)
+    assert ("start",) in [p.loc for p in refused.value.problems]

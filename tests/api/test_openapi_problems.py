@@ -60,7 +60,9 @@ def test_what_an_operation_can_refuse_follows_from_what_it_takes(
     assert "429" in token
     assert "409" not in token
     assert "404" not in token
-    assert "413" in document["paths"]["/imports/counts"]["post"]["responses"]
+    assert "413" not in document["paths"]["/imports/counts"]["post"]["responses"]  # a 422
+    assert "409" in document["paths"]["/ledger/checkpoint"]["get"]["responses"]
+    assert "404" not in document["paths"]["/access-log"]["get"]["responses"]  # a cursor
     assert "404" not in document["paths"]["/districts"]["get"]["responses"]
     assert "404" in document["paths"]["/movements/receipts"]["post"]["responses"]
 

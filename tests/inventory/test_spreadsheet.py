@@ -187,3 +187,20 @@ def test_count_sheet_refuses_duplicates_and_negative_counts() -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_count(text.encode(), "count.csv", max_rows=10)
     assert [(p.line, p.column) for p in refused.value.problems] == [(3, "lot"), (4, "counted")]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("occurred_at", "0001-01-01T00:30:00+01:00"),  # year 0 once in UTC: overflowed
+        ("occurred_at", "9999-12-31T23:30:00-01:00"),  # year 10000 in UTC
+        ("occurred_at", "1000-01-01T00:30:00Z"),  # in Python's range, not in ours
+        ("expiry", "9999-12-31"),
+        ("expiry", "1899-12-31"),
+    ],
+)
+def test_times_and_dates_out_of_range_are_refused_by_cell(column: str, value: str) -> None:
+    header = "kind,depot,item,lot,expiry,quantity,occurred_at\n"
+    cells = {"expiry": "2027-06-30", "occurred_at": "2026-03-01T08:00:00Z", column: value}
+    text = header + f"receipt,DA,WATER,W-1,{cells['expiry']},5,{cells['occurred_at']}\n"
+    assert [(line, where) for line, where, _ in problems_of(text)] == [(2, column)]
