@@ -11,7 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.problems import allowed_methods
 from api.web import auth
 from api.web.render import HERE, render
 from core.errors import DomainError, NotAuthenticated
@@ -92,6 +94,21 @@ def _handlers(web: FastAPI) -> None:
         else:
             context = {"title": "Invalid input", "detail": "The form or address was not valid."}
         return render(request, "error.html", context, status_code=404 if in_path else 422)
+
+    @web.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+        """An address no page has, or a method a page does not take: a page, not JSON."""
+        headers: dict[str, str] = {}
+        if exc.status_code == 404:
+            context = {"title": "Not found", "detail": "There is no such page."}
+        elif exc.status_code == 405:
+            context = {"title": "Not allowed", "detail": "This page does not take that request."}
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        else:
+            context = {"title": "Error", "detail": "The request was not accepted."}
+        answer = render(request, "error.html", context, status_code=exc.status_code)
+        answer.headers.update(headers)
+        return answer
 
     @web.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:

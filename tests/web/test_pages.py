@@ -141,3 +141,22 @@ def test_the_language_switch_is_remembered(web: TestClient, people: dict[str, st
     page = web.get("/web/audit").text
     assert '<html lang="en">' in page
     assert "Latest checkpoint" in page
+
+
+def test_an_address_no_page_has_is_a_page_in_chinese_not_json(web: TestClient) -> None:
+    answer = web.get("/web/no-such-page")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "没有这个页面" in answer.text
+    english = web.get("/web/no-such-page", headers={"accept-language": "en"})
+    assert "There is no such page." in english.text
+
+
+def test_a_method_a_page_does_not_take_is_a_page_naming_the_methods_it_does(
+    web: TestClient,
+) -> None:
+    answer = web.delete("/web/sign-in")
+    assert answer.status_code == 405
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "此页面不接受这种请求" in answer.text
+    assert {m.strip() for m in answer.headers["allow"].split(",")} == {"GET", "POST"}
