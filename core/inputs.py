@@ -15,6 +15,7 @@ every string it is given, nested lists and dicts included, with the field they w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -103,18 +104,23 @@ MOMENT_MIN = datetime(1900, 1, 1, tzinfo=UTC)
 MOMENT_MAX = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
-def _not_a_number(value: Any) -> Any:
-    """Refuse a bare number (JSON's 0 or a query's ?at=0.5): pydantic would read it as a
-    Unix time, while the document says an ISO 8601 date-time."""
-    if isinstance(value, bool | int | float):
-        raise ValueError("give a date and time with its zone (ISO 8601), not a number")
-    if isinstance(value, str):
-        try:
-            float(value)
-        except ValueError:
-            return value
-        raise ValueError("give a date and time with its zone (ISO 8601), not a number")
-    return value
+def _not_a_number(what: str) -> Callable[[Any], Any]:
+    """A validator refusing a bare number (JSON's 0 or a query's ?at=0.5): pydantic would
+    read it as a Unix time, while the document says an ISO 8601 `what`."""
+    message = f"give {what} in ISO 8601, not a number"
+
+    def refuse(value: Any) -> Any:
+        if isinstance(value, bool | int | float):
+            raise ValueError(message)
+        if isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                return value
+            raise ValueError(message)
+        return value
+
+    return refuse
 
 
 def _in_range(value: datetime) -> datetime:
@@ -127,7 +133,11 @@ def _in_range(value: datetime) -> datetime:
 
 #: An instant in a request: an ISO 8601 date-time with its zone, between MOMENT_MIN and
 #: MOMENT_MAX. Not a number, not a naive time (a time without a zone is a guess).
-Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
+Moment = Annotated[
+    AwareDatetime,
+    BeforeValidator(_not_a_number("a date and time with its zone")),
+    AfterValidator(_in_range),
+]
 
 
 #: The days a request may name (an expiry, a validity, a scenario's start): the same
@@ -150,17 +160,7 @@ def _day_in_range(value: date) -> date:
     return value
 
 
-def _not_a_number_day(value: Any) -> Any:
-    if isinstance(value, bool | int | float):
-        raise ValueError("give a date (ISO 8601, YYYY-MM-DD), not a number")
-    if isinstance(value, str):
-        try:
-            float(value)
-        except ValueError:
-            return value
-        raise ValueError("give a date (ISO 8601, YYYY-MM-DD), not a number")
-    return value
-
-
 #: A day in a request: an ISO 8601 date between DAY_MIN and DAY_MAX, not a number.
-Day = Annotated[date, BeforeValidator(_not_a_number_day), AfterValidator(_day_in_range)]
+Day = Annotated[
+    date, BeforeValidator(_not_a_number("a date, YYYY-MM-DD")), AfterValidator(_day_in_range)
+]
